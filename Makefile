@@ -1,0 +1,42 @@
+# ProfTicket: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format messages check-messages clean-venv
+
+$(STAMP): requirements-dev.lock
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: install, migrate the embedded SQLite database, load demo data, serve with the worker
+run: $(STAMP)
+	DEBUG=$${DEBUG:-true} scripts/dev-run
+
+## test: the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+test: $(STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## messages: refresh the Russian catalogue from the code and compile it
+messages: $(STAMP)
+	DEBUG=true $(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	DEBUG=true $(PY) manage.py compilemessages -l ru
+
+## check-messages: fail if the catalogue is stale, incomplete or not compiled
+check-messages: $(STAMP)
+	scripts/check-messages
+
+clean-venv:
+	rm -rf $(VENV)

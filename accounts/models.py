@@ -1,0 +1,177 @@
+"""Customer organisations, users and their roles."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    """A customer company: its users file requests under its support contract."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    tax_number = models.CharField(
+        _("tax number"), max_length=12, blank=True, help_text=_("INN: 10 or 12 digits.")
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Users of an inactive organisation cannot log in. Nothing is deleted."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    CUSTOMER_MANAGER = "customer_manager", _("Customer manager")
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+CUSTOMER_ROLES = frozenset({Role.CUSTOMER, Role.CUSTOMER_MANAGER})
+STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR})
+
+
+class Language(models.TextChoices):
+    RUSSIAN = "ru", "Русский"
+    ENGLISH = "en", "English"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.setdefault("role", Role.ADMINISTRATOR)
+        fields.setdefault("full_name", "Administrator")
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in by e-mail: a customer's employee or a support engineer."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language, default=Language.RUSSIAN
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.CUSTOMER)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("A deactivated user cannot log in; their requests and messages stay."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            # Customers belong to exactly one organisation; support staff to none.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        role__in=[Role.CUSTOMER, Role.CUSTOMER_MANAGER], organization__isnull=False
+                    )
+                    | models.Q(
+                        role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR],
+                        organization__isnull=True,
+                    )
+                ),
+                name="accounts_user_role_matches_organization",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "role"])]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if self.role in CUSTOMER_ROLES and self.organization_id is None:
+            raise ValidationError({"organization": _("A customer must belong to an organisation.")})
+        if self.role in STAFF_ROLES and self.organization_id is not None:
+            raise ValidationError(
+                {"organization": _("Support staff do not belong to a customer organisation.")}
+            )
+
+    # Django's admin asks for is_staff; it follows from the role so the two never disagree.
+    @property
+    def is_staff(self):
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_customer(self):
+        return self.role in CUSTOMER_ROLES
+
+    @property
+    def is_customer_manager(self):
+        return self.role == Role.CUSTOMER_MANAGER
+
+    @property
+    def is_supervisor(self):
+        return self.role in {Role.SUPERVISOR, Role.ADMINISTRATOR}
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        user = super().from_db(db, field_names, values, **kwargs)
+        user._saved_role = user.__dict__.get("role")
+        return user
+
+    def save(self, *args, **kwargs):
+        self.is_superuser = self.role == Role.ADMINISTRATOR
+        super().save(*args, **kwargs)
+        # Group membership follows the role; touched only when the role changes.
+        if getattr(self, "_saved_role", None) != self.role:
+            from accounts import roles
+
+            roles.apply_role_groups(self)
+            self._saved_role = self.role

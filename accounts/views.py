@@ -1,0 +1,95 @@
+"""Login-related pages, the profile, the language switch and a manager's colleagues page."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import InviteColleagueForm, ProfileForm
+from accounts.models import User
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(request.user.language)
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect("accounts:profile")
+        _set_language_cookie(response, request.user.language)
+        return response
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request):
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language in dict(settings.LANGUAGES):
+        if request.user.is_authenticated:
+            User.objects.filter(pk=request.user.pk).update(language=language)
+        _set_language_cookie(response, language)
+    return response
+
+
+def _set_language_cookie(response, language):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+def _require_customer_manager(user):
+    if not user.is_customer_manager:
+        raise PermissionDenied
+
+
+@login_required
+def colleagues(request):
+    """A customer manager's list of their organisation's users, with the invitation form."""
+    _require_customer_manager(request.user)
+    form = InviteColleagueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.invite_user(
+            **form.cleaned_data, organization=request.user.organization, invited_by=request.user
+        )
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+        return redirect("accounts:colleagues")
+    users = User.objects.filter(organization_id=request.user.organization_id).order_by(
+        "-is_active", "full_name"
+    )
+    return render(request, "accounts/colleagues.html", {"form": form, "users": users})
+
+
+@login_required
+@require_POST
+def colleague_set_active(request, user_id, active):
+    _require_customer_manager(request.user)
+    # Anyone outside the manager's organisation is "not found", whether they exist or not.
+    user = get_object_or_404(User, pk=user_id, organization_id=request.user.organization_id)
+    try:
+        services.set_user_active(user, active=active, acting_user=request.user)
+    except PermissionDenied:
+        messages.error(request, _("You cannot change this user."))
+    else:
+        text = _("%(name)s can log in again.") if active else _("%(name)s has been deactivated.")
+        messages.success(request, text % {"name": user.full_name})
+    return redirect(reverse("accounts:colleagues"))

@@ -1,0 +1,49 @@
+"""Templated e-mail in the recipient's language, sent after commit through django-q2.
+
+Each e-mail is a folder under templates/emails/ with subject.txt, body.txt and body.html.
+"""
+
+import logging
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_q.tasks import async_task
+
+logger = logging.getLogger(__name__)
+
+
+def render_mail(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of an e-mail, rendered in the given language."""
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}/subject.txt", context)
+        text = render_to_string(f"emails/{template}/body.txt", context)
+        html = render_to_string(f"emails/{template}/body.html", context)
+    # A subject must be one line: a stray newline would inject headers.
+    return " ".join(subject.split()), text, html
+
+
+def send_templated_mail(*, template: str, to: str, context: dict, language: str) -> None:
+    """Render and send one e-mail now (the django-q2 task body; raises so q2 retries)."""
+    subject, text, html = render_mail(template=template, context=context, language=language)
+    message = EmailMultiAlternatives(subject, text, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+    logger.info("mail %s sent to %s", template, to)
+
+
+def queue_mail(*, template: str, to: str, context: dict, language: str) -> None:
+    """Send an e-mail once the current transaction commits; a rolled-back change sends nothing."""
+
+    def enqueue():
+        async_task(
+            "proftiket.mail.send_templated_mail",
+            template=template,
+            to=to,
+            context=context,
+            language=language,
+            task_name=f"mail:{template}:{to}"[:100],
+        )
+
+    transaction.on_commit(enqueue)

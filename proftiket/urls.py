@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from proftiket import views
+
+admin.site.site_header = _("ProfTicket: support console")
+admin.site.site_title = _("ProfTicket")
+admin.site.index_title = _("Support console")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("account/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,27 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from proftiket import __version__
+
+
+@never_cache
+def healthz(request):
+    """200 with the version when the database answers, 503 otherwise (container healthcheck)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"
+        return JsonResponse({"status": "unavailable", "version": __version__}, status=503)
+    return JsonResponse({"status": "ok", "version": __version__})
+
+
+def home(request):
+    """The portal home: staff go to the console, customers see their start page."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "home.html")
