@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_q",
     "axes",
     "accounts",
@@ -83,6 +84,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets may be overridden in templates/ like any other template.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database: embedded SQLite for a quick start, PostgreSQL in production ---
 VAR_DIR.mkdir(exist_ok=True)

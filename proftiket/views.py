@@ -1,6 +1,6 @@
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from proftiket import __version__
@@ -24,4 +24,4 @@ def home(request):
         return redirect("accounts:login")
     if request.user.is_staff:
         return redirect("admin:index")
-    return render(request, "home.html")
+    return redirect("tickets:list")

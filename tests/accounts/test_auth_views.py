@@ -20,7 +20,8 @@ class TestLogin:
         response = login(client, customer.email.upper())
         assert response.status_code == 302
         assert response.url == reverse("home")
-        assert client.get(reverse("home")).context["user"] == customer
+        assert client.get(reverse("home")).url == reverse("tickets:list")
+        assert client.get(reverse("tickets:list")).context["user"] == customer
 
     def test_wrong_password_shows_an_error_in_russian(self, client, customer):
         response = login(client, customer.email, "nope")

@@ -1,0 +1,42 @@
+"""Light formatting of message text: paragraphs, links and code blocks, nothing else.
+
+The text is escaped first and the generated HTML is then passed through nh3 (an
+allow-list sanitiser), so what a user typed can never become markup or script.
+"""
+
+import re
+
+import nh3
+from django.utils.html import escape, linebreaks, urlize
+from django.utils.safestring import SafeString, mark_safe
+
+FENCE = re.compile(r"^```[^\n]*\n(.*?)(?:^```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
+ALLOWED_TAGS = {"p", "br", "a", "pre", "code"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+
+
+def render_text(text: str) -> SafeString:
+    """Plain text as safe HTML: ``` fences become code blocks, URLs become links."""
+    parts = []
+    position = 0
+    for match in FENCE.finditer(text or ""):
+        parts.append(_prose(text[position : match.start()]))
+        parts.append(f"<pre><code>{escape(match.group(1).rstrip())}</code></pre>")
+        position = match.end()
+    parts.append(_prose((text or "")[position:]))
+    html = "".join(parts)
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+    return mark_safe(clean)  # noqa: S308  (sanitised by nh3 just above)
+
+
+def _prose(text: str) -> str:
+    if not text.strip():
+        return ""
+    # urlize escapes everything that is not a link; linebreaks makes paragraphs.
+    return linebreaks(urlize(text.strip(), nofollow=True, autoescape=True), autoescape=False)

@@ -1,0 +1,123 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from tickets import attachments
+from tickets.models import Ticket
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each checked against the attachment rules."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"data-attachments": "true"}))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Attachments"))
+        kwargs.setdefault(
+            "help_text",
+            _("Screenshots, logs, archives, PDF, packet captures: up to %(count)d files, "
+              "%(size)d MB each. You can drop files here or paste a screenshot.")
+            % {"count": settings.ATTACHMENT_MAX_FILES,
+               "size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+        )  # fmt: skip
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        attachments.validate_uploads(files)
+        return files
+
+
+class TypeChoiceWidget(forms.RadioSelect):
+    """Radio buttons with the one-line explanation of each request type."""
+
+    template_name = "tickets/widgets/type_choice.html"
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["help"] = Ticket.TYPE_EXPLANATIONS.get(value, "")
+        return option
+
+
+class TicketForm(forms.Form):
+    type = forms.ChoiceField(
+        label=_("Type of request"), choices=Ticket.Type.choices, widget=TypeChoiceWidget
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What happens, what you expected, since when, who is affected."),
+    )
+    technical_details = forms.CharField(
+        label=_("Technical details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "mono"}),
+        help_text=Ticket._meta.get_field("technical_details").help_text,
+    )
+    blocks_work = forms.BooleanField(
+        label=_("This blocks our work"),
+        required=False,
+        help_text=Ticket._meta.get_field("blocks_work").help_text,
+    )
+    files = MultipleFileField()
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleFileField()
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why does the solution not work for you?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Describe what still does not work: the engineer resumes work with it."),
+    )
+    files = MultipleFileField()
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TicketFilterForm(forms.Form):
+    SORTS = {
+        "-created": ("-created_at", _("Newest first")),
+        "created": ("created_at", _("Oldest first")),
+        "-activity": ("-last_activity_at", _("Recently active")),
+        "priority": ("priority", _("Most urgent first")),
+    }
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Ticket.Status.choices]
+    )
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Any type")), *Ticket.Type.choices]
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any priority")), *Ticket.Priority.choices],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[(key, label) for key, (_field, label) in SORTS.items()],
+    )
+
+    def ordering(self) -> str:
+        key = self.cleaned_data.get("sort") or "-created"
+        return self.SORTS[key][0]

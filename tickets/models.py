@@ -1,0 +1,287 @@
+"""Requests (tickets), their conversation, attachments and history.
+
+Ticket.status is changed only by tickets.lifecycle, which also writes the TicketEvent.
+"""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+REFERENCE_PREFIX = "PT-"
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+
+    def by_reference(self, reference: str):
+        """Filter by the customer-facing ID (`PT-1042`, `pt-1042` or `1042`); none if malformed."""
+        number = parse_reference(reference)
+        return self.filter(pk=number) if number else self.none()
+
+
+def parse_reference(reference: str) -> int | None:
+    """The ticket number in a reference like `PT-1042`, or None."""
+    text = (reference or "").strip().upper()
+    if text.startswith(REFERENCE_PREFIX):
+        text = text[len(REFERENCE_PREFIX) :]
+    return int(text) if text.isdigit() and 0 < len(text) < 12 else None
+
+
+class Ticket(models.Model):
+    """One request = one problem of one customer organisation."""
+
+    class Type(models.TextChoices):
+        INCIDENT = "incident", _("Incident")
+        PROBLEM = "problem", _("Problem")
+        SERVICE_REQUEST = "service_request", _("Service request")
+        CHANGE_REQUEST = "change_request", _("Change request")
+
+    TYPE_EXPLANATIONS = {
+        Type.INCIDENT: _("A failure that affects one user of your company."),
+        Type.PROBLEM: _("A failure that stops your company's work or the service."),
+        Type.SERVICE_REQUEST: _("A request for information or a consultation."),
+        Type.CHANGE_REQUEST: _("A request to improve or change the software."),
+    }
+
+    class Priority(models.IntegerChoices):
+        # Integers so that "most urgent first" is a plain index-backed ORDER BY.
+        CRITICAL = 1, _("Critical")
+        HIGH = 2, _("High")
+        NORMAL = 3, _("Normal")
+        LOW = 4, _("Low")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING = "waiting", _("Waiting for customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class CloseReason(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed by the customer")
+        AUTO = "auto", _("Closed automatically")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
+        SUPPORT = "support", _("Closed by support")
+
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    type = models.CharField(_("type"), max_length=20, choices=Type, default=Type.INCIDENT)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority, default=Priority.NORMAL
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NEW)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    technical_details = models.TextField(
+        _("technical details"),
+        blank=True,
+        help_text=_(
+            "Environment, versions, equipment or subscriber identifiers, error codes, logs."
+        ),
+    )
+    blocks_work = models.BooleanField(
+        _("blocks our work"),
+        default=False,
+        help_text=_("Tick if the failure stops your company's work or the service."),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("engineer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    executors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("further executors"),
+        blank=True,
+        related_name="executed_tickets",
+    )
+    related = models.ManyToManyField("self", verbose_name=_("related requests"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    close_reason = models.CharField(
+        _("how it was closed"), max_length=20, choices=CloseReason, blank=True
+    )
+    # Bumped by every change through tickets.lifecycle: a form that was loaded at an older
+    # version is refused instead of silently overwriting what someone else did meanwhile.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at"]
+        permissions = [
+            ("assign_others", _("Can assign requests to other engineers")),
+            ("view_reports", _("Can view reports")),
+        ]
+        indexes = [
+            # Portal lists: a customer's own requests, a manager's organisation.
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
+            models.Index(fields=["organization", "-created_at"], name="ticket_org_created"),
+            models.Index(fields=["organization", "status"], name="ticket_org_status"),
+            # The console queue: open requests, most urgent first.
+            models.Index(
+                fields=["priority", "created_at"],
+                name="ticket_open_queue",
+                condition=Q(status__in=["new", "in_progress", "waiting"]),
+            ),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["status", "last_activity_at"], name="ticket_status_activity"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.subject}"
+
+    def get_absolute_url(self):
+        return reverse("tickets:detail", kwargs={"reference": self.reference})
+
+    @property
+    def reference(self) -> str:
+        """The ID the customer sees everywhere: PT-1042."""
+        return f"{REFERENCE_PREFIX}{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {self.Status.RESOLVED, self.Status.CLOSED}
+
+    @classmethod
+    def initial_priority(cls, ticket_type: str, *, blocks_work: bool) -> int:
+        """A Problem, or anything that blocks the customer's work, starts high."""
+        if blocks_work or ticket_type == cls.Type.PROBLEM:
+            return cls.Priority.HIGH
+        return cls.Priority.NORMAL
+
+
+class Comment(models.Model):
+    """A message in the conversation: a public reply, or an internal note for staff only."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT
+    )
+    body = models.TextField(_("text"))
+    is_internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_created")]
+
+    def __str__(self):
+        return f"{self.ticket.reference} #{self.pk}"
+
+
+def attachment_path(instance, filename):
+    # A random folder per file: names never collide and are not guessable from the URL space.
+    suffix = PurePosixPath(filename).suffix.lower()[:12]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file of a request or of one of its messages; internal if its message is."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT
+    )
+    is_internal = models.BooleanField(_("internal"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="attachment_ticket")]
+
+    def __str__(self):
+        return self.original_name
+
+
+class TicketEvent(models.Model):
+    """One line of a request's history: who did what, when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        ASSIGNED = "assigned", _("Engineer assigned")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        REPLIED = "replied", _("Reply")
+        CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
+        NOTE_ADDED = "note_added", _("Internal note")
+        INFO_REQUESTED = "info_requested", _("Information requested")
+        RESOLVED = "resolved", _("Solution proposed")
+        CONFIRMED = "confirmed", _("Solution confirmed")
+        DISPUTED = "disputed", _("Solution disputed")
+        REOPENED = "reopened", _("Reopened by support")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
+        CLOSED = "closed", _("Closed by support")
+        AUTO_CLOSED = "auto_closed", _("Closed automatically")
+        LINKED = "linked", _("Linked")
+        SPLIT = "split", _("Split into a new request")
+        EXECUTORS_CHANGED = "executors_changed", _("Executors changed")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Empty for the system (scheduled jobs)."),
+    )
+    kind = models.CharField(_("what"), max_length=30, choices=Kind)
+    from_status = models.CharField(_("from"), max_length=20, choices=Ticket.Status, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Ticket.Status, blank=True)
+    note = models.TextField(_("details"), blank=True)
+    is_public = models.BooleanField(_("visible to the customer"), default=True)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            models.Index(fields=["kind", "created_at"], name="event_kind_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.get_kind_display()}"

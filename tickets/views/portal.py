@@ -1,0 +1,242 @@
+"""The customer portal: list, file, follow and answer requests. Thin: rules live in lifecycle."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tickets import access, lifecycle
+from tickets.attachments import INLINE_CONTENT_TYPES
+from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
+from tickets.models import Attachment, Comment, Ticket, parse_reference
+
+PAGE_SIZE = 25
+
+
+def _customer_required(view):
+    """Portal pages are for customers; support staff work in the console."""
+
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_staff:
+            return redirect("admin:tickets_ticket_changelist")
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _search(queryset, text):
+    number = parse_reference(text)
+    public_comment = Comment.objects.filter(
+        ticket=OuterRef("pk"), is_internal=False, body__icontains=text
+    )
+    condition = Q(subject__icontains=text) | Q(description__icontains=text) | Exists(public_comment)
+    if number:
+        condition |= Q(pk=number)
+    return queryset.filter(condition)
+
+
+@_customer_required
+def ticket_list(request):
+    """A customer's own requests, or a manager's whole organisation, with filters and counts."""
+    form = TicketFilterForm(request.GET or None)
+    tickets = access.visible_tickets(request.user)
+    status_counts = dict(
+        tickets.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    ordering = "-created_at"
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            tickets = _search(tickets, data["q"].strip())
+        for field in ("status", "type", "priority"):
+            if data[field] not in ("", None):
+                tickets = tickets.filter(**{field: data[field]})
+        ordering = form.ordering()
+    tickets = tickets.select_related("assignee", "requester").order_by(ordering, "-pk")
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = [(value, label, status_counts.get(value, 0)) for value, label in Ticket.Status.choices]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tickets/list.html",
+        {"form": form, "page": page, "status_counts": counts, "query": query.urlencode()},
+    )
+
+
+@_customer_required
+def ticket_new(request):
+    """File a request; on any error nothing is created and the form says what is wrong."""
+    follow_up_of = None
+    if reference := request.GET.get("follow_up") or request.POST.get("follow_up"):
+        follow_up_of = access.get_ticket_for_user(request.user, reference)
+    initial = {}
+    if follow_up_of:
+        initial = {"type": follow_up_of.type, "subject": follow_up_of.subject}
+    form = TicketForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = lifecycle.create_ticket(
+                requester=request.user,
+                type=data["type"],
+                subject=data["subject"],
+                description=data["description"],
+                technical_details=data["technical_details"],
+                blocks_work=data["blocks_work"],
+                files=data["files"],
+                follow_up_of=follow_up_of,
+            )
+        except lifecycle.TransitionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("Your request is registered as %(ref)s. Quote this number when you contact us.")
+                % {"ref": ticket.reference},
+            )
+            return redirect(ticket)
+    return render(request, "tickets/new.html", {"form": form, "follow_up_of": follow_up_of})
+
+
+def _timeline(user, ticket):
+    """Messages and status changes in order; events that carry a message label it instead."""
+    events = list(access.visible_events(user, ticket).select_related("actor"))
+    comments = list(
+        access.visible_comments(user, ticket)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
+        )
+    )
+    label_of_comment = {e.comment_id: e for e in events if e.comment_id}
+    entries = [("comment", c.created_at, c.pk, c, label_of_comment.get(c.pk)) for c in comments]
+    entries += [("event", e.created_at, e.pk, e, None) for e in events if not e.comment_id]
+    entries.sort(key=lambda entry: (entry[1], entry[0] == "comment", entry[2]))
+    return entries, events
+
+
+def _detail_context(request, ticket, **forms):
+    timeline, events = _timeline(request.user, ticket)
+    actions = lifecycle.available_actions(request.user, ticket)
+    return {
+        "ticket": ticket,
+        "timeline": timeline,
+        "events": events,
+        "ticket_files": ticket.attachments.filter(comment__isnull=True),
+        "actions": actions,
+        "can_reply": lifecycle.can_reply(request.user, ticket),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "dispute_form": forms.get("dispute_form") or DisputeForm(),
+        "withdraw_form": WithdrawForm(),
+        "related": access.visible_tickets(request.user).filter(related=ticket),
+        "Action": lifecycle.Action,
+        "Status": Ticket.Status,
+    }
+
+
+@login_required
+def ticket_detail(request, reference):
+    ticket = access.get_ticket_for_user(request.user, reference)
+    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+
+
+@login_required
+@require_POST
+def ticket_reply(request, reference):
+    """A public message; while the request waits for the customer, it also resumes work."""
+    ticket = access.get_ticket_for_user(request.user, reference)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            lifecycle.reply(
+                ticket, actor=request.user, body=form.cleaned_data["body"],
+                files=form.cleaned_data["files"],
+            )  # fmt: skip
+        except lifecycle.TransitionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Your message has been sent."))
+            return redirect(ticket)
+    # The text stays in the form: nothing the customer typed is lost.
+    context = _detail_context(request, ticket, reply_form=form)
+    return render(request, "tickets/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def ticket_confirm(request, reference):
+    ticket = access.get_ticket_for_user(request.user, reference)
+    return _run(request, ticket, lambda: lifecycle.confirm(ticket, actor=request.user),
+                _("Thank you! The request is closed."))  # fmt: skip
+
+
+@login_required
+@require_POST
+def ticket_withdraw(request, reference):
+    ticket = access.get_ticket_for_user(request.user, reference)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _run(
+        request, ticket, lambda: lifecycle.withdraw(ticket, actor=request.user, reason=reason),
+        _("The request is withdrawn and closed."),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def ticket_dispute(request, reference):
+    ticket = access.get_ticket_for_user(request.user, reference)
+    form = DisputeForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            lifecycle.dispute(
+                ticket, actor=request.user, reason=form.cleaned_data["reason"],
+                files=form.cleaned_data["files"],
+            )  # fmt: skip
+        except lifecycle.TransitionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Your objection is recorded; work on the request resumes."))
+            return redirect(ticket)
+    context = _detail_context(request, ticket, dispute_form=form)
+    return render(request, "tickets/detail.html", context, status=400)
+
+
+def _run(request, ticket, action, success_message):
+    try:
+        action()
+    except lifecycle.TransitionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, success_message)
+    return redirect(ticket)
+
+
+@login_required
+def attachment_download(request, reference, attachment_id, filename=None):
+    """Files only through here: access checked, never sniffed, never active content inline."""
+    ticket = access.get_ticket_for_user(request.user, reference)
+    attachment = access.get_attachment_for_user(request.user, ticket, attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    inline = attachment.content_type in INLINE_CONTENT_TYPES
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
