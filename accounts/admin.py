@@ -1,12 +1,14 @@
 """Back-office pages for organisations and users (thin: rules live in accounts.services)."""
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.models import Organization, Role, User
+from sla.models import Contract
 
 
 class OrganizationUserInline(admin.TabularInline):
@@ -21,19 +23,47 @@ class OrganizationUserInline(admin.TabularInline):
         return False
 
 
+class ContractInForceFilter(admin.SimpleListFilter):
+    title = _("contract in force")
+    parameter_name = "contract"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No: cannot file requests"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            return queryset.filter(has_contract=self.value() == "yes")
+        return queryset
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "tax_number", "contact_email", "is_active", "user_count"]
-    list_filter = ["is_active"]
+    list_display = [
+        "name", "short_name", "tax_number", "contact_email", "is_active", "has_contract",
+        "user_count",
+    ]  # fmt: skip
+    list_filter = ["is_active", ContractInForceFilter]
     search_fields = ["name", "short_name", "tax_number", "contact_email"]
     inlines = [OrganizationUserInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(user_count=Count("users"))
+        in_force = Contract.objects.active_on(timezone.localdate()).filter(
+            organization=OuterRef("pk")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(user_count=Count("users"), has_contract=Exists(in_force))
+        )
 
     @admin.display(description=_("users"), ordering="user_count")
     def user_count(self, obj):
         return obj.user_count
+
+    @admin.display(description=_("contract in force"), boolean=True, ordering="has_contract")
+    def has_contract(self, obj):
+        # Flagged (a red cross) when the organisation's users cannot file requests.
+        return obj.has_contract
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: requests and history must stay

@@ -1,10 +1,14 @@
 """Demo data for `manage.py seed_demo`: idempotent, so it runs on every `make run`."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db import transaction
 
 from accounts.models import Language, Organization, Role, User
+from sla.models import Contract, PlanTarget, SupportPlan, default_calendar
+from tickets import lifecycle
+from tickets.models import Ticket
 
 DEMO_PASSWORD = "proftiket-demo"  # noqa: S105  (documented demo login, refused in production)
 
@@ -64,7 +68,121 @@ def seed_accounts() -> dict[str, User]:
     return users
 
 
+DEMO_PLANS = {
+    # name: (description, {priority: (first response h, resolution h)})
+    "Стандарт": ("Поддержка в часы работы, все типы обращений.",
+                 {1: (1, 8), 2: (2, 16), 3: (4, 40), 4: (8, 80)}),
+    "Премиум": ("Ускоренная реакция для операторов с высокой нагрузкой.",
+                {1: (0.25, 4), 2: (0.5, 8), 3: (2, 24), 4: (4, 48)}),
+}  # fmt: skip
+DEMO_CONTRACTS = {"Alpha Telecom": ("Премиум", "SLA-2026-001"),
+                  "Beta Telecom": ("Стандарт", "SLA-2026-002")}  # fmt: skip
+
+
+@transaction.atomic
+def seed_contracts() -> None:
+    """Two plans on the default support hours, and a contract for each demo organisation."""
+    calendar = default_calendar()
+    all_types = [value for value, _label in Ticket.Type.choices]
+    plans = {}
+    for name, (description, targets) in DEMO_PLANS.items():
+        plans[name], _ = SupportPlan.objects.update_or_create(
+            name=name,
+            defaults={"description": description, "calendar": calendar, "covered_types": all_types},
+        )
+        for priority, (first, resolution) in targets.items():
+            PlanTarget.objects.update_or_create(
+                plan=plans[name], priority=priority,
+                defaults={"first_response": timedelta(hours=first),
+                          "resolution": timedelta(hours=resolution)},
+            )  # fmt: skip
+    for organization_name, (plan_name, number) in DEMO_CONTRACTS.items():
+        organization = Organization.objects.get(name=organization_name)
+        if not Contract.objects.filter(organization=organization).exists():
+            Contract.objects.create(organization=organization, plan=plans[plan_name],
+                                    number=number, starts_on=date(2026, 1, 1))  # fmt: skip
+
+
+def _demo_requests(users):
+    """(requester, fields, steps) of the demo requests; steps run through the lifecycle."""
+    agent, lead = users["agent@proftiket.demo"], users["lead@proftiket.demo"]
+    alpha, boss, beta = (users["client@alpha.demo"], users["boss@alpha.demo"],
+                         users["client@beta.demo"])  # fmt: skip
+
+    def take(t):
+        lifecycle.take(t, actor=agent)
+
+    def ask(t):
+        lifecycle.request_info(
+            t,
+            actor=agent,
+            question=(
+                "Уточните, пожалуйста, номер абонента и точное время последней неудачной попытки."
+            ),
+        )
+
+    def resolve(t):
+        lifecycle.resolve(
+            t,
+            actor=agent,
+            solution=(
+                "Исправили маршрут на пограничном шлюзе, вызовы проходят. Проверьте, пожалуйста."
+            ),
+        )
+
+    return [
+        (alpha, {"type": Ticket.Type.INCIDENT, "subject": "Не проходят вызовы на номер 0611",
+                 "description": "С утра у одного абонента не проходят вызовы на короткий номер.",
+                 "technical_details": "MSISDN 79001234567, ошибка SIP 404"}, []),
+        (alpha, {"type": Ticket.Type.PROBLEM, "blocks_work": True,
+                 "subject": "Недоступен модуль биллинга",
+                 "description": "Тарификация остановлена, операторы не могут начислять услуги.",
+                 "technical_details": "billing-core 4.2.1, ERROR 503 upstream timeout"}, [take]),
+        (alpha, {"type": Ticket.Type.SERVICE_REQUEST, "subject": "Как выгрузить CDR за месяц?",
+                 "description": "Нужна инструкция по выгрузке CDR для сверки с партнёром."},
+         [take, ask]),
+        (alpha, {"type": Ticket.Type.INCIDENT, "subject": "Обрывы исходящих вызовов",
+                 "description": "Вызовы обрываются через 30 секунд после ответа."},
+         [take, resolve]),
+        (alpha, {"type": Ticket.Type.CHANGE_REQUEST, "subject": "Добавить экспорт отчёта в XLSX",
+                 "description": "Просим добавить выгрузку отчёта по трафику в XLSX."},
+         [take, resolve, lambda t: lifecycle.confirm(t, actor=alpha)]),
+        (boss, {"type": Ticket.Type.INCIDENT, "subject": "Не приходят SMS с кодом",
+                "description": "Одному сотруднику не приходят SMS с кодом входа."},
+         [lambda t: lifecycle.withdraw(t, actor=boss, reason="Проблема ушла сама.")]),
+        (beta, {"type": Ticket.Type.PROBLEM, "subject": "Потеря пакетов на магистрали",
+                "description": "На канале Москва–Санкт-Петербург потери до 5%.",
+                "technical_details": "mtr: 5.1% loss at hop 7"},
+         [lambda t: lifecycle.assign(t, actor=lead, assignee=agent)]),
+        (beta, {"type": Ticket.Type.SERVICE_REQUEST, "subject": "Документация по API",
+                "description": "Где найти описание API для интеграции с CRM?"},
+         [take, lambda t: lifecycle.reply(t, actor=agent, body="Смотрите раздел API в портале.")]),
+        (beta, {"type": Ticket.Type.INCIDENT, "subject": "Не работает личный кабинет абонента",
+                "description": "Абонент не может войти в личный кабинет."},
+         [take, resolve, lambda t: lifecycle.dispute(
+             t, actor=beta, reason="После исправления ошибка повторилась."), resolve]),
+    ]  # fmt: skip
+
+
+@transaction.atomic
+def seed_tickets(users: dict[str, User]) -> int:
+    """A realistic spread of requests in every status, once per organisation."""
+    created = 0
+    for requester, fields, steps in _demo_requests(users):
+        if Ticket.objects.filter(
+            organization=requester.organization, subject=fields["subject"]
+        ).exists():
+            continue
+        ticket = lifecycle.create_ticket(requester=requester, **fields)
+        for step in steps:
+            step(ticket)
+        created += 1
+    return created
+
+
 def seed() -> list[DemoUser]:
-    """All demo data; later parts (contracts, requests) hang off this function."""
-    seed_accounts()
+    """All demo data: organisations and users, contracts, requests."""
+    users = seed_accounts()
+    seed_contracts()
+    seed_tickets(users)
     return DEMO_USERS

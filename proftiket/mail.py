@@ -46,4 +46,5 @@ def queue_mail(*, template: str, to: str, context: dict, language: str) -> None:
             task_name=f"mail:{template}:{to}"[:100],
         )
 
-    transaction.on_commit(enqueue)
+    # robust: a failure to queue or (in sync mode) send is logged, never raised after commit.
+    transaction.on_commit(enqueue, robust=True)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_q",
     "axes",
+    "proftiket",
     "accounts",
     "tickets",
     "sla",
@@ -204,7 +205,8 @@ Q_CLUSTER = {
     "retry": 120,
     "max_attempts": 5,
     "catch_up": False,
-    "ack_failures": True,
+    # A failed task (an e-mail while the mail server is down) stays queued and is retried.
+    "ack_failures": False,
     "label": _("Background tasks"),
 }
 if env.str("REDIS_URL", default=""):
@@ -245,7 +247,9 @@ SECURE_CSP = {
 # --- Uploads ---
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
-DATA_UPLOAD_MAX_NUMBER_FILES = ATTACHMENT_MAX_FILES + 1
+# Generous on purpose: the attachment form itself refuses too many files with a clear error;
+# this only stops abuse (Django would answer a bare 400 and the typed text would be lost).
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, ATTACHMENT_MAX_FILES * 5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Logging: everything to stdout, where the container runtime collects it ---
@@ -260,5 +264,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+URLIZE_ASSUME_HTTPS = True  # links typed without a scheme in messages become https://
 
 SUPPORT_CONTACT = env.str("SUPPORT_CONTACT", default="support@proftiket.local")

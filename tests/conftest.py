@@ -8,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from accounts.models import Role
-from tests.factories import OrganizationFactory, StaffUserFactory, UserFactory
+from tests.factories import ContractFactory, OrganizationFactory, StaffUserFactory, UserFactory
 
 # pytest-playwright runs an event loop in the main thread; Django's ORM refuses to run
 # "inside" it unless told that tests are synchronous on purpose.
@@ -17,12 +17,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture
 def organization(db):
-    return OrganizationFactory(name="Alpha Telecom")
+    """A customer with a support contract in force (so its users can file requests)."""
+    organization = OrganizationFactory(name="Alpha Telecom")
+    ContractFactory(organization=organization)
+    return organization
 
 
 @pytest.fixture
 def other_organization(db):
-    return OrganizationFactory(name="Beta Telecom")
+    organization = OrganizationFactory(name="Beta Telecom")
+    ContractFactory(organization=organization)
+    return organization
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Which requests, messages and files a user may see. Everything else is a 404."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
@@ -41,12 +41,14 @@ def visible_events(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     return events if user.is_staff else events.filter(is_public=True)
 
 
+def visible_attachments(user: User, ticket: Ticket) -> QuerySet[Attachment]:
+    attachments = ticket.attachments.all()
+    return attachments if user.is_staff else attachments.filter(is_internal=False)
+
+
 def get_attachment_for_user(user: User, ticket: Ticket, attachment_id: int) -> Attachment:
     """An attachment of a visible request; internal ones exist only for staff."""
-    attachments = Attachment.objects.filter(ticket=ticket, pk=attachment_id)
-    if not user.is_staff:
-        attachments = attachments.filter(Q(is_internal=False))
-    attachment = attachments.first()
+    attachment = visible_attachments(user, ticket).filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
     return attachment

@@ -1,7 +1,6 @@
 """What may be attached, and how an uploaded file becomes an Attachment."""
 
 import hashlib
-import mimetypes
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -37,11 +36,8 @@ INLINE_CONTENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "i
 def content_type_for(name: str) -> str:
     """The content type we store and serve, decided by the extension (never by the client)."""
     suffix = PurePosixPath(name).suffix.lower()
-    return (
-        ALLOWED_EXTENSIONS.get(suffix)
-        or mimetypes.guess_type(name)[0]
-        or "application/octet-stream"
-    )
+    # Anything not on the list is opaque bytes: never text/html or image/svg+xml.
+    return ALLOWED_EXTENSIONS.get(suffix, "application/octet-stream")
 
 
 def validate_upload(upload) -> None:

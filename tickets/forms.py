@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from tickets import attachments
@@ -10,6 +11,14 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+def _files_help_text() -> str:
+    return _("Screenshots, logs, archives, PDF, packet captures: up to %(count)d files, "
+             "%(size)d MB each. You can drop files here or paste a screenshot.") % {
+        "count": settings.ATTACHMENT_MAX_FILES,
+        "size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+    }  # fmt: skip
+
+
 class MultipleFileField(forms.FileField):
     """Several files in one input; each checked against the attachment rules."""
 
@@ -17,13 +26,8 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"data-attachments": "true"}))
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Attachments"))
-        kwargs.setdefault(
-            "help_text",
-            _("Screenshots, logs, archives, PDF, packet captures: up to %(count)d files, "
-              "%(size)d MB each. You can drop files here or paste a screenshot.")
-            % {"count": settings.ATTACHMENT_MAX_FILES,
-               "size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
-        )  # fmt: skip
+        # Lazy: the field is built at import, but the text must follow the user's language.
+        kwargs.setdefault("help_text", lazy(_files_help_text, str)())
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

@@ -6,21 +6,27 @@ refused instead of overwritten, writes the TicketEvent, and schedules the notifi
 be sent after commit. Views, the admin and jobs call these functions and nothing else.
 """
 
+import logging
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from proftiket.batching import claim
+from sla import tracking
+from sla.models import active_contract
 from tickets import attachments as attachment_rules
 from tickets import notifications
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
+logger = logging.getLogger(__name__)
 S = Ticket.Status
 Kind = TicketEvent.Kind
 OPEN_STATUSES = frozenset({S.NEW, S.IN_PROGRESS, S.WAITING})
@@ -37,6 +43,19 @@ class TransitionRefused(Exception):
 
 class ConcurrentChange(TransitionRefused):
     """Someone changed the request between the moment it was read and this action."""
+
+
+class NoContract(TransitionRefused):
+    """The organisation has no support contract in force today."""
+
+
+def _no_contract_message() -> str:
+    from django.conf import settings
+
+    return _(
+        "Your organisation has no support contract in force, so new requests cannot be filed. "
+        "Please contact us to renew it: %(contact)s."
+    ) % {"contact": settings.SUPPORT_CONTACT}
 
 
 class Party(StrEnum):
@@ -179,6 +198,7 @@ def _record(
     comment: Comment | None = None,
     is_public: bool = True,
     data: dict | None = None,
+    at=None,
 ) -> TicketEvent:
     event = TicketEvent.objects.create(
         ticket=ticket,
@@ -190,6 +210,7 @@ def _record(
         comment=comment,
         is_public=is_public,
         data=data or {},
+        created_at=at or timezone.now(),
     )
     notifications.schedule(event)
     return event
@@ -203,14 +224,15 @@ def _touch(ticket: Ticket, *, expected_version: int | None = None, **updates) ->
         queryset = queryset.filter(version=expected_version)
     rows = queryset.update(version=F("version") + 1, last_activity_at=now, **updates)
     if rows == 0:
-        raise ConcurrentChange(_concurrent_message(ticket))
+        raise ConcurrentChange(concurrent_message(ticket))
     for field, value in updates.items():
         setattr(ticket, field, value)
     ticket.last_activity_at = now
     ticket.version = (expected_version or ticket.version) + 1
 
 
-def _concurrent_message(ticket: Ticket) -> str:
+def concurrent_message(ticket: Ticket) -> str:
+    """What to tell a user whose action came after someone else's change of the request."""
     return _(
         "%(ref)s was changed by someone else a moment ago. Reload the page to see what "
         "changed; nothing of yours has been saved."
@@ -235,7 +257,9 @@ def _move(
     if transition.target == S.CLOSED:
         updates |= {"closed_at": now, "close_reason": CLOSE_REASONS[action]}
     if transition.target == S.RESOLVED:
-        updates |= {"resolved_at": now}
+        updates |= {"resolved_at": now, "resolution_time": tracking.elapsed(ticket, until=now)}
+        _record_if_late(ticket, "resolution", due=ticket.resolution_due_at, at=now)
+    updates |= tracking.on_status_change(ticket, old=old, new=transition.target, now=now)
     # Guard on the status we decided on: if it moved meanwhile, the decision is void.
     rows = (
         Ticket.objects.filter(pk=ticket.pk, status=old)
@@ -243,7 +267,7 @@ def _move(
                 **updates)
     )  # fmt: skip
     if rows == 0:
-        raise ConcurrentChange(_concurrent_message(ticket))
+        raise ConcurrentChange(concurrent_message(ticket))
     for field, value in updates.items():
         setattr(ticket, field, value)
     ticket.status = transition.target
@@ -257,6 +281,7 @@ def _move(
         from_status=old,
         to_status=transition.target,
         comment=comment,
+        at=now,
     )
 
 
@@ -286,8 +311,19 @@ def _attach(ticket: Ticket, files: Iterable, *, uploaded_by: User, comment=None)
 def _first_response(ticket: Ticket, actor: User) -> dict:
     """The first public message by support meets the first-response target."""
     if ticket.first_response_at is None and actor.is_staff:
-        return {"first_response_at": timezone.now()}
+        now = timezone.now()
+        _record_if_late(ticket, "first_response", due=ticket.first_response_due_at, at=now)
+        return {
+            "first_response_at": now,
+            "first_response_time": tracking.elapsed(ticket, until=now),
+        }
     return {}
+
+
+def _record_if_late(ticket: Ticket, target: str, *, due, at) -> None:
+    late_by = tracking.lateness(ticket, due=due, at=at) if ticket.plan_id else None
+    if late_by is not None:
+        tracking.record_breach(ticket, target, due_at=due, met_at=at, late_by=late_by)
 
 
 # --- Customer actions --------------------------------------------------------------------------
@@ -308,7 +344,11 @@ def create_ticket(
     """File a new request for the requester's organisation."""
     if not requester.is_customer or not requester.is_active:
         raise TransitionRefused(_("Only customers can file requests in the portal."))
-    ticket = Ticket.objects.create(
+    now = timezone.now()
+    contract = active_contract(requester.organization_id, timezone.localdate(now))
+    if contract is None:
+        raise NoContract(_no_contract_message())
+    ticket = Ticket(
         organization_id=requester.organization_id,
         requester=requester,
         type=type,
@@ -317,7 +357,14 @@ def create_ticket(
         description=description,
         technical_details=technical_details,
         blocks_work=blocks_work,
+        contract=contract,
+        plan=contract.plan,
+        created_at=now,
+        last_activity_at=now,
     )
+    for field, value in tracking.on_filing(ticket).items():
+        setattr(ticket, field, value)
+    ticket.save()
     _attach(ticket, files, uploaded_by=requester)
     data = {}
     if follow_up_of is not None:
@@ -378,6 +425,12 @@ def take(ticket: Ticket, *, actor: User) -> None:
     _require_staff(actor, ticket)
     if ticket.status == S.CLOSED:
         raise TransitionRefused(_("%(ref)s is closed.") % {"ref": ticket.reference})
+    if ticket.assignee_id not in (None, actor.pk) and not actor.has_perm("tickets.assign_others"):
+        # Taking a colleague's request is reassigning it: a supervisor's decision.
+        raise TransitionRefused(
+            _("%(ref)s is assigned to %(name)s; only supervisors reassign requests.")
+            % {"ref": ticket.reference, "name": ticket.assignee.full_name}
+        )
     if ticket.assignee_id != actor.pk:
         _assign(ticket, actor, actor=actor)
     if ticket.status == S.NEW:
@@ -390,9 +443,10 @@ def assign(
 ) -> None:
     """Set (or clear) the engineer; assigning someone else needs the supervisor's right."""
     _require_staff(actor, ticket)
-    if assignee is not None and not assignee.is_staff:
+    if assignee is not None and not (assignee.is_staff and assignee.is_active):
         raise TransitionRefused(_("Only support staff can be assigned."))
-    if assignee != actor and not actor.has_perm("tickets.assign_others"):
+    releasing_own = assignee is None and ticket.assignee_id == actor.pk
+    if assignee != actor and not releasing_own and not actor.has_perm("tickets.assign_others"):
         raise TransitionRefused(_("Only supervisors assign requests to other engineers."))
     if ticket.status == S.CLOSED:
         raise TransitionRefused(_("%(ref)s is closed.") % {"ref": ticket.reference})
@@ -416,7 +470,7 @@ def _assign(ticket, assignee, *, actor, expected_version=None):
 def set_executors(ticket: Ticket, *, actor: User, executors: Iterable[User]) -> None:
     """Further engineers working on the request besides the assignee."""
     _require_staff(actor, ticket)
-    executors = [user for user in executors if user.is_staff]
+    executors = [user for user in executors if user.is_staff and user.is_active]
     ticket.executors.set(executors)
     _touch(ticket)
     names = ", ".join(user.full_name for user in executors)
@@ -435,7 +489,8 @@ def set_priority(
     if priority == ticket.priority:
         return
     old = Ticket.Priority(ticket.priority)
-    _touch(ticket, expected_version=expected_version, priority=priority)
+    _touch(ticket, expected_version=expected_version, priority=priority,
+           **tracking.on_priority_change(ticket, priority=priority))  # fmt: skip
     _record(
         ticket,
         Kind.PRIORITY_CHANGED,
@@ -479,14 +534,26 @@ def resolve(ticket: Ticket, *, actor: User, solution: str, files: Sequence = ())
 
 @transaction.atomic
 def reopen(ticket: Ticket, *, actor: User, note: str = "") -> TicketEvent:
-    """Support takes a resolved request back into work."""
-    return _move(ticket, Action.REOPEN, actor=actor, note=note)
+    """Support takes a resolved request back into work (the note stays internal)."""
+    event = _move(ticket, Action.REOPEN, actor=actor)
+    _internal_reason(ticket, actor, note)
+    return event
+
+
+def _internal_reason(ticket: Ticket, actor: User, note: str) -> None:
+    # Support's reasons ("duplicate of PT-…", possibly another customer's request) are for
+    # support: kept as an internal note, never in the customer-visible history entry.
+    if note.strip():
+        comment = _add_comment(ticket, author=actor, body=note, internal=True)
+        _record(ticket, Kind.NOTE_ADDED, actor=actor, comment=comment, is_public=False)
 
 
 @transaction.atomic
 def close(ticket: Ticket, *, actor: User, note: str = "") -> TicketEvent:
-    """Support closes a request (for example a duplicate)."""
-    return _move(ticket, Action.CLOSE, actor=actor, note=note)
+    """Support closes a request (for example a duplicate); the note stays internal."""
+    event = _move(ticket, Action.CLOSE, actor=actor)
+    _internal_reason(ticket, actor, note)
+    return event
 
 
 @transaction.atomic
@@ -501,6 +568,8 @@ def link(ticket: Ticket, other: Ticket, *, actor: User) -> None:
     _require_staff(actor, ticket)
     if other.pk == ticket.pk:
         raise TransitionRefused(_("A request cannot be linked to itself."))
+    if ticket.related.filter(pk=other.pk).exists():
+        return
     ticket.related.add(other)
     for one, two in ((ticket, other), (other, ticket)):
         # Another organisation's request number is not the customer's business.
@@ -515,14 +584,19 @@ def split(ticket: Ticket, *, actor: User, comment: Comment, subject: str) -> Tic
     _require_staff(actor, ticket)
     if comment.ticket_id != ticket.pk or comment.is_internal:
         raise TransitionRefused(_("Only a public message of this request can be split off."))
-    new = Ticket.objects.create(
+    new = Ticket(
         organization_id=ticket.organization_id,
         requester_id=ticket.requester_id,
         type=ticket.type,
         priority=ticket.priority,
         subject=subject,
         description=comment.body,
+        contract_id=ticket.contract_id,
+        plan_id=ticket.plan_id,
     )
+    for field, value in tracking.on_filing(new).items():
+        setattr(new, field, value)
+    new.save()
     for attachment in comment.attachments.all():
         Attachment.objects.create(
             ticket=new, file=attachment.file.name, original_name=attachment.original_name,
@@ -534,3 +608,90 @@ def split(ticket: Ticket, *, actor: User, comment: Comment, subject: str) -> Tic
     _record(ticket, Kind.SPLIT, actor=actor, note=new.reference, data={"ticket": new.pk})
     _touch(ticket)
     return new
+
+
+# --- Scheduled, set-based actions ----------------------------------------------------------
+
+AUTO_CLOSE_BATCH = 1000
+
+
+def auto_close_candidates(*, now):
+    """Resolved requests whose automatic closing moment has passed."""
+    return Ticket.objects.filter(status=S.RESOLVED, auto_close_at__lte=now)
+
+
+def auto_close_due(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> list[int]:
+    """Close, in batches, every resolved request the customer left unanswered long enough.
+
+    Each batch is one short transaction: a guarded UPDATE (a customer who confirmed,
+    disputed or withdrew meanwhile wins: the row no longer matches), the history entries and
+    the customer's e-mails after commit. Safe to run twice at once or again after a crash.
+    """
+    now = now or timezone.now()
+    due = Q(status=S.RESOLVED, auto_close_at__lte=now)
+    updates = {
+        "status": S.CLOSED, "closed_at": now, "close_reason": Ticket.CloseReason.AUTO,
+        "auto_close_at": None, "auto_close_reminder_at": None, "last_activity_at": now,
+        "version": F("version") + 1,
+    }  # fmt: skip
+    closed: list[int] = []
+    while ids := _next_batch(auto_close_candidates(now=now), "auto_close_at", batch_size):
+        with _logged_batch("auto-closing", ids), transaction.atomic():
+            done = claim(Ticket, due, ids, updates)
+            record_many(done, Kind.AUTO_CLOSED, from_status=S.RESOLVED, to_status=S.CLOSED,
+                        now=now)  # fmt: skip
+        closed += done
+    return closed
+
+
+def send_auto_close_reminders(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> list[int]:
+    """Tell customers, once, that their resolved request is about to close by itself."""
+    now = now or timezone.now()
+    due = Q(status=S.RESOLVED, auto_close_reminder_at__lte=now, auto_close_at__gt=now)
+    reminded: list[int] = []
+    while ids := _next_batch(Ticket.objects.filter(due), "auto_close_reminder_at", batch_size):
+        with _logged_batch("auto-close reminders", ids), transaction.atomic():
+            done = claim(Ticket, due, ids, {"auto_close_reminder_at": None})
+            closing = dict(Ticket.objects.filter(pk__in=done).values_list("pk", "auto_close_at"))
+            record_many(
+                done, Kind.AUTO_CLOSE_REMINDER, now=now,
+                data_of=lambda pk, closing=closing: {"closes_at": closing[pk].isoformat()},
+            )  # fmt: skip
+        reminded += done
+    return reminded
+
+
+@contextmanager
+def _logged_batch(what: str, ids):
+    """A failed batch is rolled back whole and logged with its request IDs (q2 retries)."""
+    try:
+        yield
+    except Exception:
+        references = ", ".join(f"PT-{pk}" for pk in ids[:50])
+        logger.exception("%s failed for a batch of %d requests: %s", what, len(ids), references)
+        raise
+
+
+def _next_batch(queryset, order_field: str, batch_size: int) -> list[int]:
+    return list(queryset.order_by(order_field, "pk").values_list("pk", flat=True)[:batch_size])
+
+
+def record_many(
+    ticket_ids,
+    kind: str,
+    *,
+    now,
+    from_status: str = "",
+    to_status: str = "",
+    is_public: bool = True,
+    data_of=None,
+) -> list[TicketEvent]:
+    """History entries of the system for many requests at once, with their notifications."""
+    events = TicketEvent.objects.bulk_create(
+        TicketEvent(ticket_id=pk, actor=None, kind=kind, from_status=from_status,
+                    to_status=to_status, is_public=is_public, created_at=now,
+                    data=data_of(pk) if data_of else {})
+        for pk in ticket_ids
+    )  # fmt: skip
+    notifications.schedule_many(events)
+    return events

@@ -4,6 +4,7 @@ Ticket.status is changed only by tickets.lifecycle, which also writes the Ticket
 """
 
 import uuid
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -18,7 +19,10 @@ REFERENCE_PREFIX = "PT-"
 
 class TicketQuerySet(models.QuerySet):
     def open(self):
-        return self.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+        # Named positively, so PostgreSQL can use the partial indexes on the open statuses.
+        return self.filter(
+            status__in=[Ticket.Status.NEW, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING]
+        )
 
     def by_reference(self, reference: str):
         """Filter by the customer-facing ID (`PT-1042`, `pt-1042` or `1042`); none if malformed."""
@@ -31,7 +35,8 @@ def parse_reference(reference: str) -> int | None:
     text = (reference or "").strip().upper()
     if text.startswith(REFERENCE_PREFIX):
         text = text[len(REFERENCE_PREFIX) :]
-    return int(text) if text.isdigit() and 0 < len(text) < 12 else None
+    # isascii: "²".isdigit() is true, but int("²") is not a number.
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 12 else None
 
 
 class Ticket(models.Model):
@@ -124,6 +129,41 @@ class Ticket(models.Model):
     close_reason = models.CharField(
         _("how it was closed"), max_length=20, choices=CloseReason, blank=True
     )
+    # The SLA: the contract and plan it was filed under (a later plan change does not rewrite
+    # history), the due times, and the business time the clock has been stopped for.
+    contract = models.ForeignKey(
+        "sla.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="tickets",
+    )  # fmt: skip
+    plan = models.ForeignKey(
+        "sla.SupportPlan", verbose_name=_("support plan"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="tickets",
+    )  # fmt: skip
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_paused_since = models.DateTimeField(_("SLA clock stopped since"), null=True, blank=True)
+    sla_paused_for = models.DurationField(
+        _("SLA clock stopped for"), default=timedelta(0),
+        help_text=_("Business time spent waiting for the customer or resolved."),
+    )  # fmt: skip
+    # Business time (on the plan's calendar, the stopped clock excluded) it took to answer and
+    # to resolve: written when it happens, so that reports aggregate them in the database.
+    first_response_time = models.DurationField(
+        _("time to first response"), null=True, blank=True, editable=False
+    )
+    resolution_time = models.DurationField(
+        _("time to resolution"), null=True, blank=True, editable=False
+    )
+    # Precomputed moments, so that the scheduled jobs find their work with an indexed
+    # comparison instead of computing business time for every request every minute.
+    first_response_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_response_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalation_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    auto_close_at = models.DateTimeField(_("closes automatically at"), null=True, blank=True)
+    auto_close_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every change through tickets.lifecycle: a form that was loaded at an older
     # version is refused instead of silently overwriting what someone else did meanwhile.
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -151,6 +191,51 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "last_activity_at"], name="ticket_status_activity"),
+            # SLA monitoring: running clocks whose targets are due.
+            models.Index(
+                fields=["resolution_due_at"],
+                name="ticket_running_resolution_due",
+                condition=Q(status__in=["new", "in_progress"]),
+            ),
+            models.Index(
+                fields=["resolution_risk_at"],
+                name="ticket_resolution_risk",
+                condition=Q(status__in=["new", "in_progress"], resolution_warned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["first_response_risk_at"],
+                name="ticket_first_response_risk",
+                condition=Q(
+                    status__in=["new", "in_progress"],
+                    first_response_at__isnull=True,
+                    first_response_warned_at__isnull=True,
+                ),
+            ),
+            models.Index(
+                fields=["escalation_at"],
+                name="ticket_unassigned_critical",
+                condition=Q(
+                    status__in=["new", "in_progress"],
+                    priority=1,
+                    assignee__isnull=True,
+                    escalated_at__isnull=True,
+                ),
+            ),
+            models.Index(
+                fields=["auto_close_at"],
+                name="ticket_resolved_auto_close",
+                condition=Q(status="resolved"),
+            ),
+            models.Index(
+                fields=["auto_close_reminder_at"],
+                name="ticket_resolved_reminder",
+                condition=Q(status="resolved", auto_close_reminder_at__isnull=False),
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                name="ticket_awaiting_first_response",
+                condition=Q(first_response_at__isnull=True, status__in=["new", "in_progress"]),
+            ),
         ]
 
     def __str__(self):
@@ -253,6 +338,10 @@ class TicketEvent(models.Model):
         LINKED = "linked", _("Linked")
         SPLIT = "split", _("Split into a new request")
         EXECUTORS_CHANGED = "executors_changed", _("Executors changed")
+        AUTO_CLOSE_REMINDER = "auto_close_reminder", _("Reminder before automatic closing")
+        SLA_AT_RISK = "sla_at_risk", _("SLA target at risk")
+        SLA_BREACHED = "sla_breached", _("SLA target missed")
+        ESCALATED = "escalated", _("Critical request not taken: supervisors alerted")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -8,12 +8,13 @@ customer e-mails only ever carry the public message of a public event.
 """
 
 import logging
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django_q.tasks import async_task
 
 from accounts.models import Role, User
@@ -24,40 +25,67 @@ logger = logging.getLogger(__name__)
 # Event kinds (tickets.models.TicketEvent.Kind values) the customer hears about.
 CUSTOMER_EVENTS = frozenset(
     {"created", "replied", "info_requested", "resolved", "confirmed", "withdrawn", "closed",
-     "auto_closed", "split"}
+     "auto_closed", "split", "auto_close_reminder"}
 )  # fmt: skip
 # ... and those that go to the engineer (or, with none assigned, to all of support).
 STAFF_EVENTS = frozenset({"created", "customer_replied", "disputed", "withdrawn"})
+# SLA trouble: at risk goes to the engineer (supervisors when nobody is assigned); a missed
+# target to the engineer and the supervisors; an untaken critical request to the supervisors.
+SLA_EVENTS = frozenset({"sla_at_risk", "sla_breached", "escalated"})
+NOTIFIED_EVENTS = CUSTOMER_EVENTS | STAFF_EVENTS | SLA_EVENTS
 
 
 def schedule(event) -> None:
     """Queue the e-mails for this history entry once the current transaction commits."""
-    if not event.is_public:
+    schedule_many([event])
+
+
+def schedule_many(events) -> None:
+    """Queue the e-mails for several history entries (one task per batch) after commit."""
+    ids = [
+        e.pk for e in events if e.kind in NOTIFIED_EVENTS and (e.is_public or e.kind in SLA_EVENTS)
+    ]
+    if not ids:
         return
-    if event.kind not in CUSTOMER_EVENTS | STAFF_EVENTS:
-        return
+    # robust: the change is already committed; a failure to queue (or, with Q_CLUSTER "sync",
+    # to send) the mail is logged and must not turn the user's successful action into an error.
     transaction.on_commit(
         lambda: async_task(
-            "tickets.notifications.fan_out", event.pk, task_name=f"notify:event:{event.pk}"
-        )
+            "tickets.notifications.fan_out_many", ids, task_name=f"notify:{ids[0]}+"
+        ),
+        robust=True,
     )
+
+
+def _active_supervisors():
+    return list(User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk"))
 
 
 def recipients(event) -> list[tuple[User, str]]:
     """(user, audience) pairs for an event; audience is "customer" or "staff"."""
     ticket = event.ticket
+    assignee = ticket.assignee if ticket.assignee_id and ticket.assignee.is_active else None
     result = []
-    if event.kind in CUSTOMER_EVENTS and ticket.requester.is_active:
+    if event.kind in CUSTOMER_EVENTS and event.is_public and ticket.requester.is_active:
         result.append((ticket.requester, "customer"))
     if event.kind in STAFF_EVENTS and (event.actor is None or not event.actor.is_staff):
-        if ticket.assignee_id and ticket.assignee.is_active:
-            staff = [ticket.assignee]
-        else:
-            staff = User.objects.filter(
-                Q(role=Role.AGENT) | Q(role=Role.SUPERVISOR), is_active=True
-            ).order_by("pk")
+        staff = [assignee] if assignee else User.objects.filter(
+            Q(role=Role.AGENT) | Q(role=Role.SUPERVISOR), is_active=True
+        ).order_by("pk")  # fmt: skip
+        result.extend((user, "staff") for user in staff)
+    if event.kind == "sla_at_risk":
+        staff = [assignee] if assignee else _active_supervisors()
+        result.extend((user, "staff") for user in staff)
+    if event.kind in {"sla_breached", "escalated"}:
+        staff = [assignee] if assignee and event.kind == "sla_breached" else []
+        staff += [user for user in _active_supervisors() if user not in staff]
         result.extend((user, "staff") for user in staff)
     return result
+
+
+def fan_out_many(event_ids: list[int]) -> int:
+    """django-q2 task: one delivery task per recipient of each event."""
+    return sum(fan_out(event_id) for event_id in event_ids)
 
 
 def fan_out(event_id: int) -> int:
@@ -125,4 +153,21 @@ def _context(event, audience: str) -> dict:
         "close_reason": str(ticket.get_close_reason_display()) if ticket.close_reason else "",
         "url": f"{settings.SITE_URL}{path}",
         "description": ticket.description if event.kind == "created" else "",
+        "closes_on": _local_date(event.data.get("closes_at")),
+        "sla_target": _target_label(event.data.get("target")),
+        "assignee": ticket.assignee.full_name if ticket.assignee_id else "",
     }
+
+
+def _local_date(iso_moment: str | None) -> str:
+    if not iso_moment:
+        return ""
+    moment = timezone.localtime(datetime.fromisoformat(iso_moment))
+    # The request closes at the start of this day: the customer's last day is the one before.
+    return formats.date_format(moment - timedelta(seconds=1), "DATE_FORMAT")
+
+
+def _target_label(target: str | None) -> str:
+    from sla.models import Breach
+
+    return str(Breach.Target(target).label) if target in Breach.Target.values else ""

@@ -1,14 +1,17 @@
 """The customer portal: list, file, follow and answer requests. Thin: rules live in lifecycle."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sla.models import active_contract
 from tickets import access, lifecycle
 from tickets.attachments import INLINE_CONTENT_TYPES
 from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
@@ -74,6 +77,10 @@ def ticket_list(request):
 @_customer_required
 def ticket_new(request):
     """File a request; on any error nothing is created and the form says what is wrong."""
+    if active_contract(request.user.organization_id, timezone.localdate()) is None:
+        return render(
+            request, "tickets/no_contract.html", {"contact": settings.SUPPORT_CONTACT}, status=403
+        )
     follow_up_of = None
     if reference := request.GET.get("follow_up") or request.POST.get("follow_up"):
         follow_up_of = access.get_ticket_for_user(request.user, reference)
@@ -130,14 +137,18 @@ def _detail_context(request, ticket, **forms):
         "ticket": ticket,
         "timeline": timeline,
         "events": events,
-        "ticket_files": ticket.attachments.filter(comment__isnull=True),
+        "ticket_files": access.visible_attachments(request.user, ticket).filter(
+            comment__isnull=True
+        ),
         "actions": actions,
         "can_reply": lifecycle.can_reply(request.user, ticket),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
         "withdraw_form": WithdrawForm(),
         "related": access.visible_tickets(request.user).filter(related=ticket),
-        "Action": lifecycle.Action,
+        # A mapping, not the enum class: templates call callables, and Action() raises, so
+        # `Action.CONFIRM in actions` was silently always false.
+        "Action": lifecycle.Action.__members__,
         "Status": Ticket.Status,
     }
 
@@ -156,6 +167,7 @@ def ticket_reply(request, reference):
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
+            _refuse_if_changed(request, ticket)
             lifecycle.reply(
                 ticket, actor=request.user, body=form.cleaned_data["body"],
                 files=form.cleaned_data["files"],
@@ -197,6 +209,7 @@ def ticket_dispute(request, reference):
     form = DisputeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
+            _refuse_if_changed(request, ticket)
             lifecycle.dispute(
                 ticket, actor=request.user, reason=form.cleaned_data["reason"],
                 files=form.cleaned_data["files"],
@@ -210,8 +223,18 @@ def ticket_dispute(request, reference):
     return render(request, "tickets/detail.html", context, status=400)
 
 
+def _refuse_if_changed(request, ticket):
+    """Refuse an action taken on a page that showed an older status of the request."""
+    # Otherwise a reply or a decision would answer what the customer has not seen (a new
+    # question, another solution): the lifecycle's guard only covers the moment of the action.
+    seen = request.POST.get("seen_status")
+    if seen and seen != ticket.status:
+        raise lifecycle.ConcurrentChange(lifecycle.concurrent_message(ticket))
+
+
 def _run(request, ticket, action, success_message):
     try:
+        _refuse_if_changed(request, ticket)
         action()
     except lifecycle.TransitionRefused as refusal:
         messages.error(request, refusal.message)

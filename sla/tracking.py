@@ -1,0 +1,209 @@
+"""The SLA of one request: due times, the stopped clock, breaches and time left.
+
+The lifecycle asks this module what to write (dicts of field values), and writes it in its
+own guarded UPDATE; the arithmetic itself is sla.clock's. The clock runs while support works
+(New, In progress) and stops while the request waits for the customer or is resolved; when it
+restarts, the due times move on by the business time that passed. A priority change
+recomputes the targets from the original filing time.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from sla import clock
+from sla.calendars import working_day_calendar
+
+RUNNING_STATUSES = frozenset({"new", "in_progress"})
+AT_RISK_SHARE = 0.2  # less than 20% of the target left
+
+
+@dataclass(frozen=True)
+class Targets:
+    first_response: timedelta
+    resolution: timedelta
+
+
+def targets_of(ticket) -> Targets | None:
+    """The plan's targets for the request's type and priority (None: not covered)."""
+    plan = ticket.plan
+    if plan is None or not plan.covers(ticket.type):
+        return None
+    target = plan.targets_for(ticket.priority)
+    if target is None:
+        return None
+    return Targets(first_response=target.first_response, resolution=target.resolution)
+
+
+def schedule_of(ticket) -> clock.Schedule:
+    return ticket.plan.calendar.schedule()
+
+
+ESCALATE_UNASSIGNED_CRITICAL_AFTER = timedelta(minutes=15)
+_NO_TARGETS = dict.fromkeys(
+    ["first_response_due_at", "resolution_due_at", "first_response_risk_at",
+     "resolution_risk_at", "escalation_at"]
+)  # fmt: skip
+
+
+def due_times(ticket, *, paused_for: timedelta) -> dict:
+    """Due times (and the at-risk and escalation moments) from the filing time, moved on by
+    the business time the clock was stopped so far."""
+    targets = targets_of(ticket)
+    if targets is None:
+        return dict(_NO_TARGETS)
+
+    def after(business_time: timedelta) -> datetime:
+        return clock.add_business_time(
+            schedule_of(ticket), ticket.created_at, business_time + paused_for
+        )
+
+    risk_share = 1 - AT_RISK_SHARE
+    return {
+        "first_response_due_at": after(targets.first_response),
+        "resolution_due_at": after(targets.resolution),
+        "first_response_risk_at": after(targets.first_response * risk_share),
+        "resolution_risk_at": after(targets.resolution * risk_share),
+        "escalation_at": after(ESCALATE_UNASSIGNED_CRITICAL_AFTER),
+    }
+
+
+def on_filing(ticket) -> dict:
+    """Due times of a new request."""
+    return due_times(ticket, paused_for=timedelta(0))
+
+
+def on_status_change(ticket, *, old: str, new: str, now: datetime) -> dict:
+    """Stop the clock when work stops; restart it, moving the due times, when work resumes.
+    Also (re)arms or disarms the automatic closing of a resolved request."""
+    updates = auto_close_moments(ticket, resolved_at=now) if new == "resolved" else {}
+    if old == "resolved":
+        updates = {"auto_close_at": None, "auto_close_reminder_at": None}
+    return updates | _clock_change(ticket, old=old, new=new, now=now)
+
+
+def _clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
+    if targets_of(ticket) is None:
+        return {}
+    was_running, runs = old in RUNNING_STATUSES, new in RUNNING_STATUSES
+    if was_running and not runs:
+        return {"sla_paused_since": now}
+    if runs and not was_running and ticket.sla_paused_since is not None:
+        stopped = clock.business_time_between(schedule_of(ticket), ticket.sla_paused_since, now)
+        paused_for = ticket.sla_paused_for + stopped
+        return {"sla_paused_since": None, "sla_paused_for": paused_for,
+                **due_times(ticket, paused_for=paused_for)}  # fmt: skip
+    return {}
+
+
+def on_priority_change(ticket, *, priority: int) -> dict:
+    """New targets, counted from the original filing time (stopped time still excluded)."""
+    original = ticket.priority
+    ticket.priority = priority  # due_times reads the priority; restored: the caller saves
+    try:
+        return due_times(ticket, paused_for=ticket.sla_paused_for)
+    finally:
+        ticket.priority = original
+
+
+def lateness(ticket, *, due: datetime | None, at: datetime) -> timedelta | None:
+    """Business time by which `at` missed `due` (None when it was in time)."""
+    if due is None or at <= due:
+        return None
+    late = clock.business_time_between(schedule_of(ticket), due, at)
+    # Met after the due moment but in closed hours before the next opening: late by zero
+    # business time, still late; recorded with a minimal positive duration.
+    return late or timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What an agent sees of a request's SLA now."""
+
+    target: str  # "first_response" or "resolution"
+    due_at: datetime | None
+    total: timedelta
+    left: timedelta  # negative when overdue
+    paused: bool
+
+    @property
+    def breached(self) -> bool:
+        return not self.paused and self.left < timedelta(0)
+
+    @property
+    def at_risk(self) -> bool:
+        return not self.breached and self.left < self.total * AT_RISK_SHARE
+
+
+def current(ticket, *, now: datetime) -> Clock | None:
+    """The running (or stopped) SLA target of a request, with business time left."""
+    targets = targets_of(ticket)
+    if targets is None or ticket.status == "closed":
+        return None
+    awaiting_first = ticket.first_response_at is None
+    target = "first_response" if awaiting_first else "resolution"
+    due = ticket.first_response_due_at if awaiting_first else ticket.resolution_due_at
+    total = targets.first_response if awaiting_first else targets.resolution
+    if due is None:
+        return None
+    schedule = schedule_of(ticket)
+    paused = ticket.sla_paused_since is not None
+    reference = ticket.sla_paused_since if paused else now
+    if reference <= due:
+        left = clock.business_time_between(schedule, reference, due)
+    else:
+        left = -clock.business_time_between(schedule, due, reference)
+    return Clock(target=target, due_at=due, total=total, left=left, paused=paused)
+
+
+def record_breach(ticket, target: str, *, due_at: datetime, met_at=None, late_by=None) -> None:
+    """Record a missed target once; a later call only adds when and how late it was met."""
+    from sla.models import Breach
+
+    breach, created = Breach.objects.get_or_create(
+        ticket=ticket, target=target,
+        defaults={"due_at": due_at, "met_at": met_at, "late_by": late_by},
+    )  # fmt: skip
+    if not created and met_at is not None and breach.met_at is None:
+        Breach.objects.filter(pk=breach.pk).update(met_at=met_at, late_by=late_by)
+
+
+AUTO_CLOSE_DEFAULT_WORKING_DAYS = 10
+REMIND_WORKING_DAYS_BEFORE = 2
+
+
+def auto_close_moments(ticket, *, resolved_at: datetime) -> dict:
+    """When a request resolved at `resolved_at` closes by itself, and when we remind the customer.
+
+    The customer has the whole of the N-th working day after the resolution day (N from the
+    plan, 10 by default); the request closes at the start of the next day. The reminder goes
+    out at the start of the working day two working days before that last day.
+    """
+    days = (
+        ticket.plan.auto_close_working_days if ticket.plan_id else AUTO_CLOSE_DEFAULT_WORKING_DAYS
+    )
+    tz = timezone.get_default_timezone() if settings.USE_TZ else None
+    resolved_day = timezone.localtime(resolved_at, tz).date()
+    calendar = working_day_calendar(resolved_day)
+    last_day = clock.add_working_days(calendar, resolved_day, days)
+    close_at = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    reminder = None
+    if days > REMIND_WORKING_DAYS_BEFORE:
+        remind_day = clock.add_working_days(
+            calendar, resolved_day, days - REMIND_WORKING_DAYS_BEFORE
+        )
+        reminder = datetime.combine(remind_day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    return {"auto_close_at": close_at, "auto_close_reminder_at": reminder}
+
+
+def elapsed(ticket, *, until: datetime) -> timedelta | None:
+    """Business time from filing to `until`, the stopped clock excluded (None: no plan)."""
+    if ticket.plan_id is None:
+        return None
+    total = clock.business_time_between(schedule_of(ticket), ticket.created_at, until)
+    stopped = ticket.sla_paused_for
+    if ticket.sla_paused_since is not None:
+        stopped += clock.business_time_between(schedule_of(ticket), ticket.sla_paused_since, until)
+    return max(total - stopped, timedelta(0))

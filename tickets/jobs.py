@@ -1,0 +1,29 @@
+"""django-q2 entry points: a few lines each, calling the lifecycle and the SLA monitor.
+
+Each takes `now` (None: the current time) so tests and `manage.py autoclose --now` control it.
+"""
+
+import logging
+
+from django.utils import timezone
+
+from sla import monitor
+from tickets import lifecycle
+
+logger = logging.getLogger(__name__)
+
+
+def auto_close(now=None) -> dict:
+    """Remind customers before the automatic closing, then close what is due."""
+    now = now or timezone.now()
+    reminded = lifecycle.send_auto_close_reminders(now=now)
+    closed = lifecycle.auto_close_due(now=now)
+    if reminded or closed:
+        logger.info("auto-close: %d reminded, %d closed", len(reminded), len(closed))
+    return {"reminded": len(reminded), "closed": len(closed)}
+
+
+def sla_monitor(now=None) -> dict:
+    """Breaches, at-risk warnings and escalations of unassigned critical requests."""
+    result = monitor.run(now=now)
+    return vars(result)

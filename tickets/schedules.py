@@ -1,0 +1,35 @@
+"""Every scheduled job of ProfTicket, declared once; `manage.py setup_schedules` applies them."""
+
+from dataclasses import dataclass
+
+from django_q.models import Schedule
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: str
+    minutes: int
+
+
+SCHEDULES = [
+    Job("proftiket: SLA monitoring", "tickets.jobs.sla_monitor", minutes=1),
+    Job("proftiket: auto-close and reminders", "tickets.jobs.auto_close", minutes=10),
+]
+
+
+def sync_schedules() -> list[tuple[str, bool]]:
+    """Create or update each schedule by name; remove duplicates. Returns (name, created)."""
+    result = []
+    for job in SCHEDULES:
+        existing = list(Schedule.objects.filter(name=job.name).order_by("pk"))
+        schedule = existing[0] if existing else Schedule(name=job.name)
+        for duplicate in existing[1:]:
+            duplicate.delete()
+        schedule.func = job.func
+        schedule.schedule_type = Schedule.MINUTES
+        schedule.minutes = job.minutes
+        schedule.repeats = -1
+        schedule.save()
+        result.append((job.name, not existing))
+    return result
