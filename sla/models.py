@@ -27,6 +27,14 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
+_SCHEDULES: dict[tuple, clock.Schedule] = {}
+
+
+def clear_schedule_cache() -> None:
+    """Forget the cached schedules (tests, or after editing hours outside the admin)."""
+    _SCHEDULES.clear()
+
+
 class BusinessCalendar(models.Model):
     """The hours in which support works: weekly intervals, holidays and special days."""
 
@@ -47,10 +55,20 @@ class BusinessCalendar(models.Model):
         return self.name
 
     def schedule(self) -> clock.Schedule:
-        """The pure Schedule the SLA clock computes with (two queries, cached per request)."""
-        cached = getattr(self, "_schedule", None)
+        """The pure Schedule the SLA clock computes with.
+
+        Cached in the process by (calendar, last change): a page listing many requests on the
+        same calendar reads its hours once. Editing the calendar in the admin saves it, which
+        moves `updated_at` and so replaces the cached schedule.
+        """
+        key = (self.pk, self.updated_at)
+        cached = _SCHEDULES.get(key)
         if cached is not None:
             return cached
+        _SCHEDULES[key] = self._build_schedule()
+        return _SCHEDULES[key]
+
+    def _build_schedule(self) -> clock.Schedule:
         weekly: dict[int, list] = {}
         for hours in self.weekly_hours.order_by("weekday", "opens"):
             weekly.setdefault(hours.weekday, []).append((hours.opens, hours.closes))
@@ -60,13 +78,12 @@ class BusinessCalendar(models.Model):
                 holidays.add(day.date)
             else:
                 special.setdefault(day.date, []).append((day.opens, day.closes))
-        self._schedule = clock.Schedule(
+        return clock.Schedule(
             weekly={weekday: tuple(hours) for weekday, hours in weekly.items()},
             tz=zoneinfo.ZoneInfo(self.time_zone),
             holidays=frozenset(holidays),
             special_days={day: tuple(hours) for day, hours in special.items()},
         )
-        return self._schedule
 
 
 class WeeklyHours(models.Model):

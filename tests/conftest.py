@@ -15,6 +15,14 @@ from tests.factories import ContractFactory, OrganizationFactory, StaffUserFacto
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_schedules():
+    # Database rows come and go between tests (and SQLite reuses ids): start each test clean.
+    from sla.models import clear_schedule_cache
+
+    clear_schedule_cache()
+
+
 @pytest.fixture
 def organization(db):
     """A customer with a support contract in force (so its users can file requests)."""

@@ -13,7 +13,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -22,6 +22,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from sla import tracking
+from sla.models import Breach
 from tickets import lifecycle
 from tickets.admin_forms import (
     ComposeForm,
@@ -39,8 +41,9 @@ S = Ticket.Status
 
 # The same list as the partial index `ticket_open_queue`, so that PostgreSQL can use it.
 QUEUE_STATUSES = [S.NEW, S.IN_PROGRESS, S.WAITING]
-# Most urgent first. The SLA due time, when it comes, goes between these two.
-QUEUE_ORDERING = ["priority", "created_at"]
+# Most urgent first: priority, then the SLA resolution due time (none last), then age;
+# the same columns as the partial index `ticket_open_queue`.
+QUEUE_ORDERING = ["priority", F("resolution_due_at").asc(nulls_last=True), "created_at"]
 # Status buttons shown above the request; request_info and resolve live in the compose box.
 BUTTON_ACTIONS = {
     Action.TAKE: lifecycle.take,
@@ -163,9 +166,10 @@ class TicketAdmin(admin.ModelAdmin):
         "status",
         "assignee",
         "last_activity_at",
+        "sla_left",
     ]
     list_display_links = ["reference"]
-    list_select_related = ["organization", "assignee", "requester"]
+    list_select_related = ["organization", "assignee", "requester", "plan__calendar"]
     list_filter = [
         StatusFilter,
         EngineerFilter,
@@ -238,7 +242,12 @@ class TicketAdmin(admin.ModelAdmin):
         css = {"all": ["css/console.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("organization", "requester", "assignee")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organization", "requester", "assignee", "plan__calendar")
+            .prefetch_related("plan__targets")
+        )
 
     def has_add_permission(self, request):
         return False  # customers file requests in the portal
@@ -261,6 +270,21 @@ class TicketAdmin(admin.ModelAdmin):
             '<span class="console-prio console-prio-{}">{}</span>',
             obj.priority,
             obj.get_priority_display(),
+        )
+
+    @admin.display(description=_("SLA: time left"), ordering="resolution_due_at")
+    def sla_left(self, obj):
+        sla = tracking.current(obj, now=timezone.now())
+        if sla is None:
+            return "—"
+        state = "breached" if sla.breached else "at-risk" if sla.at_risk else "ok"
+        if sla.paused:
+            state = "paused"
+        return format_html(
+            '<span class="console-sla console-sla-{}" title="{}">{}</span>',
+            state,
+            sla.due_at and timezone.localtime(sla.due_at).strftime("%d.%m.%Y %H:%M"),
+            _sla_text(sla),
         )
 
     @admin.display(description=_("requester"))
@@ -499,6 +523,7 @@ class TicketAdmin(admin.ModelAdmin):
         for comment in comments:
             comment.console_event = label_of_comment.get(comment.pk)
         return {
+            "sla": _sla_explanation(ticket),
             "can_work": can_work,
             "buttons": [
                 (action, lifecycle.ACTION_LABELS[action])
@@ -664,3 +689,40 @@ def _status_message(ticket):
         "ref": ticket.reference,
         "status": ticket.get_status_display(),
     }
+
+
+def _duration_text(delta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+
+
+def _sla_text(sla) -> str:
+    if sla.paused:
+        return _("stopped, %(left)s left") % {"left": _duration_text(sla.left)}
+    if sla.breached:
+        return _("overdue by %(late)s") % {"late": _duration_text(sla.left)}
+    return _duration_text(sla.left)
+
+
+def _sla_explanation(ticket):
+    """Time left on the running target and how it was computed, for the request page."""
+    sla = tracking.current(ticket, now=timezone.now())
+    if sla is None:
+        return None
+    targets = tracking.targets_of(ticket)
+    return {
+        "clock": sla,
+        "text": _sla_text(sla),
+        "state": "paused" if sla.paused else "breached" if sla.breached
+        else "at-risk" if sla.at_risk else "ok",
+        "target_label": Breach.Target(sla.target).label,
+        "target": _duration_text(sla.total),
+        "first_response_target": _duration_text(targets.first_response),
+        "resolution_target": _duration_text(targets.resolution),
+        "paused_for": _duration_text(ticket.sla_paused_for),
+        "plan": ticket.plan,
+        "calendar": ticket.plan.calendar,
+        "first_response_due_at": ticket.first_response_due_at,
+        "resolution_due_at": ticket.resolution_due_at,
+    }  # fmt: skip

@@ -185,7 +185,8 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "status"], name="ticket_org_status"),
             # The console queue: open requests, most urgent first.
             models.Index(
-                fields=["priority", "created_at"],
+                # ASC is NULLS LAST on PostgreSQL: the console's "no due time last" order.
+                fields=["priority", "resolution_due_at", "created_at"],
                 name="ticket_open_queue",
                 condition=Q(status__in=["new", "in_progress", "waiting"]),
             ),
