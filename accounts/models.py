@@ -31,7 +31,7 @@ class Organization(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.short_name or self.name
+        return self.name
 
 
 class Role(models.TextChoices):

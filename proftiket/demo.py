@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.models import Language, Organization, Role, User
 from sla.models import Contract, PlanTarget, SupportPlan, default_calendar
-from tickets import lifecycle
+from tickets import lifecycle, notifications
 from tickets.models import Ticket
 
 DEMO_PASSWORD = "proftiket-demo"  # noqa: S105  (documented demo login, refused in production)
@@ -184,5 +184,6 @@ def seed() -> list[DemoUser]:
     """All demo data: organisations and users, contracts, requests."""
     users = seed_accounts()
     seed_contracts()
-    seed_tickets(users)
+    with notifications.muted():
+        seed_tickets(users)
     return DEMO_USERS

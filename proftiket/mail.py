@@ -3,6 +3,7 @@
 Each e-mail is a folder under templates/emails/ with subject.txt, body.txt and body.html.
 """
 
+import email.policy
 import logging
 
 from django.core.mail import EmailMultiAlternatives
@@ -24,10 +25,22 @@ def render_mail(*, template: str, context: dict, language: str) -> tuple[str, st
     return " ".join(subject.split()), text, html
 
 
+class UnfoldedMessage(EmailMultiAlternatives):
+    """An e-mail whose headers are not folded.
+
+    CPython's header folding drops the space between two encoded words of a non-ASCII
+    subject, so mail clients showed "Предложено решение:подтвердите". Headers up to the
+    SMTP line limit are left on one line instead.
+    """
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def send_templated_mail(*, template: str, to: str, context: dict, language: str) -> None:
     """Render and send one e-mail now (the django-q2 task body; raises so q2 retries)."""
     subject, text, html = render_mail(template=template, context=context, language=language)
-    message = EmailMultiAlternatives(subject, text, to=[to])
+    message = UnfoldedMessage(subject, text, to=[to])
     message.attach_alternative(html, "text/html")
     message.send()
     logger.info("mail %s sent to %s", template, to)

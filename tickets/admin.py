@@ -298,7 +298,7 @@ class TicketAdmin(admin.ModelAdmin):
             f" {requester.phone}" if requester.phone else "",
         )
 
-    @admin.display(description=_("blocks our work"), boolean=True)
+    @admin.display(description=_("blocks work"), boolean=True)
     def blocks_work_flag(self, obj):
         return obj.blocks_work
 

@@ -102,7 +102,7 @@ class Ticket(models.Model):
         ),
     )
     blocks_work = models.BooleanField(
-        _("blocks our work"),
+        _("blocks work"),
         default=False,
         help_text=_("Tick if the failure stops your company's work or the service."),
     )

@@ -269,3 +269,14 @@ def test_two_concurrent_runs_close_each_request_once(customer, agent):
     closed = results[0] + results[1]
     assert sorted(closed) == sorted(t.pk for t in tickets)
     assert TicketEvent.objects.filter(kind=Kind.AUTO_CLOSED).count() == len(tickets)
+
+
+@pytest.mark.django_db
+def test_seeding_the_demo_sends_no_mail(settings, mailoutbox, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    assert Ticket.objects.count() >= 9
+    assert mailoutbox == []
