@@ -309,7 +309,13 @@ class Breach(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "target"], name="breach_once_per_target")
         ]
-        indexes = [models.Index(fields=["due_at"], name="breach_due")]
+        indexes = [
+            models.Index(fields=["due_at"], name="breach_due"),
+            # The monitor looks for breaches nobody was told about yet, every minute.
+            models.Index(
+                fields=["id"], name="breach_pending", condition=Q(notified_at__isnull=True)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket_id}: {self.get_target_display()}"

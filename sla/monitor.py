@@ -72,11 +72,13 @@ def notify_breaches(*, now) -> int:
     ):
         with transaction.atomic():
             done = set(claim(Breach, pending, [pk for pk, _t, _g in rows], {"notified_at": now}))
-            targets = {ticket: target for pk, ticket, target in rows if pk in done}
-            lifecycle.record_many(
-                targets, Kind.SLA_BREACHED, now=now, is_public=False,
-                data_of=lambda pk, targets=targets: {"target": targets[pk]},
-            )  # fmt: skip
+            # One history entry per breach: a request may miss both targets in one batch.
+            for target in Breach.Target.values:
+                tickets = [ticket for pk, ticket, kind in rows if pk in done and kind == target]
+                lifecycle.record_many(
+                    tickets, Kind.SLA_BREACHED, now=now, is_public=False,
+                    data_of=lambda pk, target=target: {"target": target},
+                )  # fmt: skip
         notified += len(done)
     return notified
 

@@ -85,14 +85,15 @@ def on_status_change(ticket, *, old: str, new: str, now: datetime) -> dict:
 
 
 def _clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
-    if targets_of(ticket) is None:
+    # Kept even for requests without targets (a type the plan does not cover, a priority
+    # without a target): the targets may appear later, e.g. with another priority.
+    if ticket.plan_id is None:
         return {}
     was_running, runs = old in RUNNING_STATUSES, new in RUNNING_STATUSES
     if was_running and not runs:
         return {"sla_paused_since": now}
     if runs and not was_running and ticket.sla_paused_since is not None:
-        stopped = clock.business_time_between(schedule_of(ticket), ticket.sla_paused_since, now)
-        paused_for = ticket.sla_paused_for + stopped
+        paused_for = ticket.sla_paused_for + _stopped_now(ticket, now)
         return {"sla_paused_since": None, "sla_paused_for": paused_for,
                 **due_times(ticket, paused_for=paused_for)}  # fmt: skip
     return {}
@@ -106,16 +107,6 @@ def on_priority_change(ticket, *, priority: int) -> dict:
         return due_times(ticket, paused_for=ticket.sla_paused_for)
     finally:
         ticket.priority = original
-
-
-def lateness(ticket, *, due: datetime | None, at: datetime) -> timedelta | None:
-    """Business time by which `at` missed `due` (None when it was in time)."""
-    if due is None or at <= due:
-        return None
-    late = clock.business_time_between(schedule_of(ticket), due, at)
-    # Met after the due moment but in closed hours before the next opening: late by zero
-    # business time, still late; recorded with a minimal positive duration.
-    return late or timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -174,16 +165,21 @@ AUTO_CLOSE_DEFAULT_WORKING_DAYS = 10
 REMIND_WORKING_DAYS_BEFORE = 2
 
 
+def auto_close_days(ticket) -> int:
+    """After how many working days without an answer a resolved request closes."""
+    if ticket.plan_id is None:
+        return AUTO_CLOSE_DEFAULT_WORKING_DAYS
+    return ticket.plan.auto_close_working_days
+
+
 def auto_close_moments(ticket, *, resolved_at: datetime) -> dict:
     """When a request resolved at `resolved_at` closes by itself, and when we remind the customer.
 
     The customer has the whole of the N-th working day after the resolution day (N from the
     plan, 10 by default); the request closes at the start of the next day. The reminder goes
-    out at the start of the working day two working days before that last day.
+    out at the end of working day N-2, so that the customer still has two working days.
     """
-    days = (
-        ticket.plan.auto_close_working_days if ticket.plan_id else AUTO_CLOSE_DEFAULT_WORKING_DAYS
-    )
+    days = auto_close_days(ticket)
     tz = timezone.get_default_timezone() if settings.USE_TZ else None
     resolved_day = timezone.localtime(resolved_at, tz).date()
     calendar = working_day_calendar(resolved_day)
@@ -198,12 +194,36 @@ def auto_close_moments(ticket, *, resolved_at: datetime) -> dict:
     return {"auto_close_at": close_at, "auto_close_reminder_at": reminder}
 
 
+def _stopped_now(ticket, until: datetime) -> timedelta:
+    """Business time of the current stop of the clock, up to `until`."""
+    if ticket.sla_paused_since is None or until <= ticket.sla_paused_since:
+        return timedelta(0)
+    return clock.business_time_between(schedule_of(ticket), ticket.sla_paused_since, until)
+
+
 def elapsed(ticket, *, until: datetime) -> timedelta | None:
     """Business time from filing to `until`, the stopped clock excluded (None: no plan)."""
     if ticket.plan_id is None:
         return None
     total = clock.business_time_between(schedule_of(ticket), ticket.created_at, until)
-    stopped = ticket.sla_paused_for
-    if ticket.sla_paused_since is not None:
-        stopped += clock.business_time_between(schedule_of(ticket), ticket.sla_paused_since, until)
+    stopped = ticket.sla_paused_for + _stopped_now(ticket, until)
     return max(total - stopped, timedelta(0))
+
+
+def missed(ticket, target: str, *, at: datetime) -> tuple[datetime, timedelta] | None:
+    """(due time, lateness) if `target` is met only at `at`, after its time was used up.
+
+    Judged on business time actually spent, so a request resolved straight from "waiting for
+    the customer" is not late because of the time it waited (its stored due time only moves
+    when the clock restarts).
+    """
+    targets = targets_of(ticket)
+    if targets is None:
+        return None
+    allowed = targets.first_response if target == "first_response" else targets.resolution
+    late_by = elapsed(ticket, until=at) - allowed
+    if late_by <= timedelta(0):
+        return None
+    stopped = ticket.sla_paused_for + _stopped_now(ticket, at)
+    due = clock.add_business_time(schedule_of(ticket), ticket.created_at, allowed + stopped)
+    return due, late_by

@@ -127,7 +127,7 @@ class EngineerFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == self.NOBODY:
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
+        if value.isascii() and value.isdigit() and len(value) < 12:
             return queryset.filter(assignee_id=int(value))
         raise IncorrectLookupParameters(value)
 
@@ -698,6 +698,8 @@ def _duration_text(delta) -> str:
 
 
 def _sla_text(sla) -> str:
+    if sla.paused and sla.left < timedelta(0):
+        return _("stopped, overdue by %(late)s") % {"late": _duration_text(sla.left)}
     if sla.paused:
         return _("stopped, %(left)s left") % {"left": _duration_text(sla.left)}
     if sla.breached:

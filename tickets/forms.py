@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.db.models import Case, Value, When
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -95,12 +96,23 @@ class WithdrawForm(forms.Form):
     )
 
 
+# "Most urgent" means work still to do: a critical request closed last month is not urgent.
+OPEN_FIRST = Case(
+    When(
+        status__in=[Ticket.Status.NEW, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING],
+        then=Value(0),
+    ),
+    When(status=Ticket.Status.RESOLVED, then=Value(1)),
+    default=Value(2),
+)
+
+
 class TicketFilterForm(forms.Form):
     SORTS = {
-        "-created": ("-created_at", _("Newest first")),
-        "created": ("created_at", _("Oldest first")),
-        "-activity": ("-last_activity_at", _("Recently active")),
-        "priority": ("priority", _("Most urgent first")),
+        "-created": (("-created_at",), _("Newest first")),
+        "created": (("created_at",), _("Oldest first")),
+        "-activity": (("-last_activity_at",), _("Recently active")),
+        "priority": ((OPEN_FIRST.asc(), "priority", "created_at"), _("Most urgent first")),
     }
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.ChoiceField(
@@ -119,9 +131,10 @@ class TicketFilterForm(forms.Form):
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
-        choices=[(key, label) for key, (_field, label) in SORTS.items()],
+        choices=[(key, label) for key, (_ordering, label) in SORTS.items()],
     )
 
-    def ordering(self) -> str:
+    def ordering(self) -> tuple:
+        """Arguments for `order_by`, as chosen in the form (newest first by default)."""
         key = self.cleaned_data.get("sort") or "-created"
         return self.SORTS[key][0]

@@ -219,16 +219,18 @@ def _record(
 def _touch(ticket: Ticket, *, expected_version: int | None = None, **updates) -> None:
     """Apply field updates, bump the version; refuse if the version moved under us."""
     now = timezone.now()
-    queryset = Ticket.objects.filter(pk=ticket.pk)
-    if expected_version is not None:
-        queryset = queryset.filter(version=expected_version)
-    rows = queryset.update(version=F("version") + 1, last_activity_at=now, **updates)
+    # Guarded on the version this change was decided on (the form's, else the object's):
+    # whatever someone else changed meanwhile is never silently overwritten.
+    expected = expected_version if expected_version is not None else ticket.version
+    rows = Ticket.objects.filter(pk=ticket.pk, version=expected).update(
+        version=F("version") + 1, last_activity_at=now, **updates
+    )
     if rows == 0:
         raise ConcurrentChange(concurrent_message(ticket))
     for field, value in updates.items():
         setattr(ticket, field, value)
     ticket.last_activity_at = now
-    ticket.version = (expected_version or ticket.version) + 1
+    ticket.version = expected + 1
 
 
 def concurrent_message(ticket: Ticket) -> str:
@@ -258,11 +260,11 @@ def _move(
         updates |= {"closed_at": now, "close_reason": CLOSE_REASONS[action]}
     if transition.target == S.RESOLVED:
         updates |= {"resolved_at": now, "resolution_time": tracking.elapsed(ticket, until=now)}
-        _record_if_late(ticket, "resolution", due=ticket.resolution_due_at, at=now)
+        _record_if_late(ticket, "resolution", at=now)
     updates |= tracking.on_status_change(ticket, old=old, new=transition.target, now=now)
     # Guard on the status we decided on: if it moved meanwhile, the decision is void.
     rows = (
-        Ticket.objects.filter(pk=ticket.pk, status=old)
+        Ticket.objects.filter(pk=ticket.pk, status=old, version=ticket.version)
         .update(status=transition.target, version=F("version") + 1, last_activity_at=now,
                 **updates)
     )  # fmt: skip
@@ -312,7 +314,7 @@ def _first_response(ticket: Ticket, actor: User) -> dict:
     """The first public message by support meets the first-response target."""
     if ticket.first_response_at is None and actor.is_staff:
         now = timezone.now()
-        _record_if_late(ticket, "first_response", due=ticket.first_response_due_at, at=now)
+        _record_if_late(ticket, "first_response", at=now)
         return {
             "first_response_at": now,
             "first_response_time": tracking.elapsed(ticket, until=now),
@@ -320,9 +322,9 @@ def _first_response(ticket: Ticket, actor: User) -> dict:
     return {}
 
 
-def _record_if_late(ticket: Ticket, target: str, *, due, at) -> None:
-    late_by = tracking.lateness(ticket, due=due, at=at) if ticket.plan_id else None
-    if late_by is not None:
+def _record_if_late(ticket: Ticket, target: str, *, at) -> None:
+    if missed := tracking.missed(ticket, target, at=at):
+        due, late_by = missed
         tracking.record_breach(ticket, target, due_at=due, met_at=at, late_by=late_by)
 
 

@@ -363,6 +363,8 @@ class TicketEvent(models.Model):
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+    # Set when the e-mails about this entry were queued: a retried task skips it.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("history entry")

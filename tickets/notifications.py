@@ -20,7 +20,9 @@ from django.utils import formats, timezone, translation
 from django_q.tasks import async_task
 
 from accounts.models import Role, User
+from proftiket.batching import claim
 from proftiket.mail import send_templated_mail
+from sla import tracking
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +103,20 @@ def recipients(event) -> list[tuple[User, str]]:
 
 
 def fan_out_many(event_ids: list[int]) -> int:
-    """django-q2 task: one delivery task per recipient of each event."""
-    return sum(fan_out(event_id) for event_id in event_ids)
+    """django-q2 task: one delivery task per recipient of each event not handled yet.
+
+    Each event is claimed (notified_at set) in the same transaction that queues its
+    deliveries, so a retry of this task after a failure part-way never mails anyone twice.
+    """
+    from tickets.models import TicketEvent
+
+    pending = Q(notified_at__isnull=True)
+    queued = 0
+    for event_id in event_ids:
+        with transaction.atomic():
+            if claim(TicketEvent, pending, [event_id], {"notified_at": timezone.now()}):
+                queued += fan_out(event_id)
+    return queued
 
 
 def fan_out(event_id: int) -> int:
@@ -173,6 +187,7 @@ def _context(event, audience: str) -> dict:
         "closes_on": _local_date(event.data.get("closes_at")),
         "sla_target": _target_label(event.data.get("target")),
         "assignee": ticket.assignee.full_name if ticket.assignee_id else "",
+        "auto_close_days": tracking.auto_close_days(ticket),
     }
 
 

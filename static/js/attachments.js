@@ -19,11 +19,25 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // Units in the page's language; the number as that language writes it ("1,2" in Russian).
+  var UNITS = { ru: ["Б", "КБ", "МБ"], en: ["B", "KB", "MB"] };
+  var lang = (document.documentElement.lang || "en").slice(0, 2).toLowerCase();
+  var units = UNITS[lang] || UNITS.en;
+
+  function formatSize(bytes) {
+    var value = bytes;
+    var unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+    var digits = unit === 0 || value >= 10 ? 0 : 1;
+    var number = new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(value);
+    return number + "\u00a0" + units[unit];  // a no-break space keeps the unit with its number
+  }
+
   function showList(input, list) {
     list.textContent = "";
     Array.prototype.forEach.call(input.files, function (f) {
       var item = document.createElement("li");
-      item.textContent = f.name + " (" + Math.max(1, Math.round(f.size / 1024)) + " KB)";
+      item.textContent = f.name + " (" + formatSize(f.size) + ")";
       list.appendChild(item);
     });
   }

@@ -194,3 +194,45 @@ def test_times_to_answer_and_resolve_are_business_time_without_the_stopped_clock
     assert ticket.first_response_time == timedelta(hours=2)
     # Monday 10–21 and Tuesday 9–12 is 14 h, of which 10 h were spent waiting for the customer.
     assert ticket.resolution_time == timedelta(hours=4)
+
+
+@pytest.mark.django_db
+def test_resolving_straight_from_waiting_is_not_late_because_of_the_wait(customer, agent):
+    ticket = file(customer, at(30, 10))  # Normal: resolution within 24 business hours
+    with time_machine.travel(at(30, 11), tick=False):
+        lifecycle.request_info(ticket, actor=agent, question="Логи?")
+    with time_machine.travel(datetime(2026, 12, 7, 12, 0, tzinfo=MSK), tick=False):
+        lifecycle.resolve(ticket, actor=agent, solution="Нашли по логам сервера")
+    ticket.refresh_from_db()
+    assert ticket.resolution_time == timedelta(hours=1)
+    assert not Breach.objects.filter(ticket=ticket, target=Breach.Target.RESOLUTION).exists()
+
+
+@pytest.mark.django_db
+def test_the_clock_restarts_even_when_the_new_priority_has_no_target(customer, agent):
+    plan = customer.organization.contracts.get().plan
+    plan.targets.filter(priority=Ticket.Priority.LOW).delete()
+    ticket = file(customer, at(30, 10))
+    with time_machine.travel(at(30, 11), tick=False):
+        lifecycle.request_info(ticket, actor=agent, question="?")
+        lifecycle.set_priority(ticket, actor=agent, priority=Ticket.Priority.LOW)
+    with time_machine.travel(at(30, 13), tick=False):
+        lifecycle.reply(ticket, actor=customer, body="!")
+    ticket.refresh_from_db()
+    assert ticket.sla_paused_since is None
+    assert ticket.sla_paused_for == timedelta(hours=2)
+    assert ticket.resolution_due_at is None  # no target for Low in this plan
+
+
+@pytest.mark.django_db
+def test_a_change_made_from_a_stale_copy_is_refused(customer, agent):
+    ticket = file(customer, at(30, 10))
+    with time_machine.travel(at(30, 11), tick=False):
+        lifecycle.request_info(ticket, actor=agent, question="?")
+    supervisor_copy = Ticket.objects.get(pk=ticket.pk)
+    customer_copy = Ticket.objects.get(pk=ticket.pk)
+    lifecycle.set_priority(supervisor_copy, actor=agent, priority=Ticket.Priority.HIGH)
+    with pytest.raises(lifecycle.ConcurrentChange):
+        lifecycle.reply(customer_copy, actor=customer, body="ответ")
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.WAITING and ticket.priority == Ticket.Priority.HIGH

@@ -280,3 +280,29 @@ def test_seeding_the_demo_sends_no_mail(settings, mailoutbox, django_capture_on_
         call_command("seed_demo")
     assert Ticket.objects.count() >= 9
     assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_request_missing_both_targets_in_one_pass_gets_two_breach_entries(customer, agent):
+    with time_machine.travel(moscow(2026, 11, 30, 10, 0), tick=False):
+        ticket = lifecycle.create_ticket(requester=customer, type=Ticket.Type.INCIDENT,
+                                         subject="Нет связи", description="...")  # fmt: skip
+    result = monitor.run(now=moscow(2026, 12, 20, 12, 0))
+    assert (result.breaches_recorded, result.breaches_notified) == (2, 2)
+    targets = sorted(e.data["target"] for e in ticket.events.filter(kind=Kind.SLA_BREACHED))
+    assert targets == ["first_response", "resolution"]
+
+
+@pytest.mark.django_db
+def test_a_retried_notification_task_mails_nobody_twice(
+    customer, smtp_server, django_capture_on_commit_callbacks
+):
+    from tickets import notifications
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = lifecycle.create_ticket(requester=customer, type=Ticket.Type.INCIDENT,
+                                         subject="Нет связи", description="...")  # fmt: skip
+    sent = len(smtp_server.messages)
+    event = ticket.events.get(kind=Kind.CREATED)
+    assert notifications.fan_out_many([event.pk]) == 0  # a retry of the same task
+    assert len(smtp_server.messages) == sent

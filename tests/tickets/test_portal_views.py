@@ -698,7 +698,7 @@ class TestActions:
         client.force_login(customer)
         response = client.post(
             action_url("withdraw", ticket),
-            {"reason": "Сами разобрались.", "seen_status": S.NEW},
+            {"withdraw-reason": "Сами разобрались.", "seen_status": S.NEW},
             follow=True,
         )
         ticket.refresh_from_db()
@@ -738,10 +738,16 @@ class TestActions:
         assert ticket.status == S.NEW
 
     @pytest.mark.parametrize("action", ACTIONS)
-    def test_actions_refuse_get(self, client, customer, action):
+    def test_a_get_of_an_action_changes_nothing_and_goes_to_the_request(
+        self, client, customer, action
+    ):
         ticket = TicketFactory(requester=customer)
         client.force_login(customer)
-        assert client.get(action_url(action, ticket)).status_code == 405
+        response = client.get(action_url(action, ticket))
+        assert response.status_code == 302
+        assert response.url == ticket.get_absolute_url()
+        ticket.refresh_from_db()
+        assert ticket.status == S.NEW
 
     @pytest.mark.parametrize(
         ("action", "status"),

@@ -1,16 +1,18 @@
 """The customer portal: list, file, follow and answer requests. Thin: rules live in lifecycle."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from sla import tracking
 from sla.models import active_contract
 from tickets import access, lifecycle
 from tickets.attachments import INLINE_CONTENT_TYPES
@@ -18,6 +20,8 @@ from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, 
 from tickets.models import Attachment, Comment, Ticket, parse_reference
 
 PAGE_SIZE = 25
+# The withdraw and dispute forms share a page and a field name: the prefix keeps their ids apart.
+WITHDRAW_PREFIX = "withdraw"
 
 
 def _customer_required(view):
@@ -53,7 +57,7 @@ def ticket_list(request):
     status_counts = dict(
         tickets.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    ordering = "-created_at"
+    ordering = ("-created_at",)
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -62,7 +66,7 @@ def ticket_list(request):
             if data[field] not in ("", None):
                 tickets = tickets.filter(**{field: data[field]})
         ordering = form.ordering()
-    tickets = tickets.select_related("assignee", "requester").order_by(ordering, "-pk")
+    tickets = tickets.select_related("assignee", "requester").order_by(*ordering, "-pk")
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = [(value, label, status_counts.get(value, 0)) for value, label in Ticket.Status.choices]
     query = request.GET.copy()
@@ -144,13 +148,33 @@ def _detail_context(request, ticket, **forms):
         "can_reply": lifecycle.can_reply(request.user, ticket),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
-        "withdraw_form": WithdrawForm(),
+        "withdraw_form": WithdrawForm(prefix=WITHDRAW_PREFIX),
         "related": access.visible_tickets(request.user).filter(related=ticket),
         # A mapping, not the enum class: templates call callables, and Action() raises, so
         # `Action.CONFIRM in actions` was silently always false.
         "Action": lifecycle.Action.__members__,
         "Status": Ticket.Status,
+        "auto_close_days": tracking.auto_close_days(ticket),
     }
+
+
+def _post_action(view):
+    """A change to a request is a POST; a GET of its URL goes back to the request page.
+
+    After a form error the browser shows the action's URL, and a reload or the language switch
+    (which returns to the current URL) then asks for it with GET: send it to the request itself.
+    """
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, reference):
+        if request.method in ("GET", "HEAD"):
+            return redirect("tickets:detail", reference=reference)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, reference)
+
+    return wrapper
 
 
 @login_required
@@ -159,8 +183,7 @@ def ticket_detail(request, reference):
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 
-@login_required
-@require_POST
+@_post_action
 def ticket_reply(request, reference):
     """A public message; while the request waits for the customer, it also resumes work."""
     ticket = access.get_ticket_for_user(request.user, reference)
@@ -182,19 +205,17 @@ def ticket_reply(request, reference):
     return render(request, "tickets/detail.html", context, status=400)
 
 
-@login_required
-@require_POST
+@_post_action
 def ticket_confirm(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
     return _run(request, ticket, lambda: lifecycle.confirm(ticket, actor=request.user),
                 _("Thank you! The request is closed."))  # fmt: skip
 
 
-@login_required
-@require_POST
+@_post_action
 def ticket_withdraw(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
-    form = WithdrawForm(request.POST)
+    form = WithdrawForm(request.POST, prefix=WITHDRAW_PREFIX)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _run(
         request, ticket, lambda: lifecycle.withdraw(ticket, actor=request.user, reason=reason),
@@ -202,8 +223,7 @@ def ticket_withdraw(request, reference):
     )  # fmt: skip
 
 
-@login_required
-@require_POST
+@_post_action
 def ticket_dispute(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
     form = DisputeForm(request.POST, request.FILES)
