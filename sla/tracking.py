@@ -10,7 +10,6 @@ recomputes the targets from the original filing time.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from sla import clock
@@ -51,8 +50,7 @@ _NO_TARGETS = dict.fromkeys(
 def due_times(ticket, *, paused_for: timedelta) -> dict:
     """Due times (and the at-risk and escalation moments) from the filing time, moved on by
     the business time the clock was stopped so far."""
-    targets = targets_of(ticket)
-    if targets is None:
+    if ticket.plan_id is None:
         return dict(_NO_TARGETS)
 
     def after(business_time: timedelta) -> datetime:
@@ -60,14 +58,22 @@ def due_times(ticket, *, paused_for: timedelta) -> dict:
             schedule_of(ticket), ticket.created_at, business_time + paused_for
         )
 
+    # An untaken critical request is escalated on support hours, targets or not.
+    moments = dict(_NO_TARGETS) | {"escalation_at": after(ESCALATE_UNASSIGNED_CRITICAL_AFTER)}
+    targets = targets_of(ticket)
+    if targets is None:
+        return moments
     risk_share = 1 - AT_RISK_SHARE
-    return {
+    return moments | {
         "first_response_due_at": after(targets.first_response),
         "resolution_due_at": after(targets.resolution),
         "first_response_risk_at": after(targets.first_response * risk_share),
         "resolution_risk_at": after(targets.resolution * risk_share),
-        "escalation_at": after(ESCALATE_UNASSIGNED_CRITICAL_AFTER),
     }
+
+
+# Moved due times make a new at-risk episode: warn (and escalate) again if it comes to that.
+_REARM = {"first_response_warned_at": None, "resolution_warned_at": None}
 
 
 def on_filing(ticket) -> dict:
@@ -95,7 +101,7 @@ def _clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
     if runs and not was_running and ticket.sla_paused_since is not None:
         paused_for = ticket.sla_paused_for + _stopped_now(ticket, now)
         return {"sla_paused_since": None, "sla_paused_for": paused_for,
-                **due_times(ticket, paused_for=paused_for)}  # fmt: skip
+                **due_times(ticket, paused_for=paused_for), **_REARM}  # fmt: skip
     return {}
 
 
@@ -104,7 +110,7 @@ def on_priority_change(ticket, *, priority: int) -> dict:
     original = ticket.priority
     ticket.priority = priority  # due_times reads the priority; restored: the caller saves
     try:
-        return due_times(ticket, paused_for=ticket.sla_paused_for)
+        return due_times(ticket, paused_for=ticket.sla_paused_for) | _REARM | {"escalated_at": None}
     finally:
         ticket.priority = original
 
@@ -180,7 +186,8 @@ def auto_close_moments(ticket, *, resolved_at: datetime) -> dict:
     out at the end of working day N-2, so that the customer still has two working days.
     """
     days = auto_close_days(ticket)
-    tz = timezone.get_default_timezone() if settings.USE_TZ else None
+    # Days begin and end in the customer's support calendar's zone (Moscow by default).
+    tz = schedule_of(ticket).tz if ticket.plan_id else timezone.get_default_timezone()
     resolved_day = timezone.localtime(resolved_at, tz).date()
     calendar = working_day_calendar(resolved_day)
     last_day = clock.add_working_days(calendar, resolved_day, days)

@@ -151,7 +151,8 @@ class WaitingForCustomerFilter(admin.SimpleListFilter):
         if value not in {str(days) for days in self.DAYS}:
             raise IncorrectLookupParameters(value)
         since = timezone.now() - timedelta(days=int(value))
-        return queryset.filter(status=S.WAITING, last_activity_at__lt=since)
+        # Since it started waiting: a note or a reassignment meanwhile does not reset it.
+        return queryset.filter(status=S.WAITING, status_changed_at__lt=since)
 
 
 @admin.register(Ticket)

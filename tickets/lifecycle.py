@@ -266,14 +266,14 @@ def _move(
     rows = (
         Ticket.objects.filter(pk=ticket.pk, status=old, version=ticket.version)
         .update(status=transition.target, version=F("version") + 1, last_activity_at=now,
-                **updates)
+                status_changed_at=now, **updates)
     )  # fmt: skip
     if rows == 0:
         raise ConcurrentChange(concurrent_message(ticket))
     for field, value in updates.items():
         setattr(ticket, field, value)
     ticket.status = transition.target
-    ticket.last_activity_at = now
+    ticket.last_activity_at = ticket.status_changed_at = now
     ticket.version += 1
     return _record(
         ticket,
@@ -363,6 +363,7 @@ def create_ticket(
         plan=contract.plan,
         created_at=now,
         last_activity_at=now,
+        status_changed_at=now,
     )
     for field, value in tracking.on_filing(ticket).items():
         setattr(ticket, field, value)
@@ -634,6 +635,7 @@ def auto_close_due(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> list[int]
     updates = {
         "status": S.CLOSED, "closed_at": now, "close_reason": Ticket.CloseReason.AUTO,
         "auto_close_at": None, "auto_close_reminder_at": None, "last_activity_at": now,
+        "status_changed_at": now,
         "version": F("version") + 1,
     }  # fmt: skip
     closed: list[int] = []

@@ -123,6 +123,7 @@ class Ticket(models.Model):
     related = models.ManyToManyField("self", verbose_name=_("related requests"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -192,6 +193,8 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "last_activity_at"], name="ticket_status_activity"),
+            # "Waiting for the customer for longer than N days" in the console.
+            models.Index(fields=["status", "status_changed_at"], name="ticket_status_since"),
             # SLA monitoring: running clocks whose targets are due.
             models.Index(
                 fields=["resolution_due_at"],

@@ -145,22 +145,22 @@ class TestQueue:
 
     def test_waiting_for_customer_longer_than_n_days(self, client, agent, customer):
         now = timezone.now()
-        long_ago = TicketFactory(
-            requester=customer, status=S.WAITING, last_activity_at=now - timedelta(days=4)
-        )
-        TicketFactory(
-            requester=customer, status=S.WAITING, last_activity_at=now - timedelta(days=2)
-        )
-        TicketFactory(
-            requester=customer, status=S.WAITING, last_activity_at=now - timedelta(hours=2)
-        )
-        TicketFactory(
-            requester=customer, status=S.IN_PROGRESS, last_activity_at=now - timedelta(days=9)
-        )
+
+        def waiting(since, status=S.WAITING):
+            return TicketFactory(requester=customer, status=status, status_changed_at=since,
+                                 last_activity_at=since)  # fmt: skip
+
+        long_ago = waiting(now - timedelta(days=4))
+        waiting(now - timedelta(days=2))
+        waiting(now - timedelta(hours=2))
+        waiting(now - timedelta(days=9), status=S.IN_PROGRESS)
         client.force_login(agent)
         assert listed(client.get(CHANGELIST, {"waiting_days": 3})) == [long_ago.pk]
         assert listed(client.get(CHANGELIST, {"waiting_days": 7})) == []
         assert len(listed(client.get(CHANGELIST, {"waiting_days": 1}))) == 2
+        # An internal note is activity, but the customer has still not answered.
+        lifecycle.add_note(long_ago, actor=agent, body="Позвонить клиенту?")
+        assert listed(client.get(CHANGELIST, {"waiting_days": 3})) == [long_ago.pk]
 
     def test_a_malformed_filter_value_is_not_an_error_page(self, client, agent):
         client.force_login(agent)

@@ -306,3 +306,34 @@ def test_a_retried_notification_task_mails_nobody_twice(
     event = ticket.events.get(kind=Kind.CREATED)
     assert notifications.fan_out_many([event.pk]) == 0  # a retry of the same task
     assert len(smtp_server.messages) == sent
+
+
+@pytest.mark.django_db
+def test_a_critical_request_is_escalated_even_when_its_plan_sets_no_critical_target(
+    customer, agent
+):
+    plan = customer.organization.contracts.get().plan
+    plan.targets.filter(priority=Ticket.Priority.CRITICAL).delete()
+    with time_machine.travel(moscow(2026, 11, 30, 10, 0), tick=False):
+        ticket = lifecycle.create_ticket(requester=customer, type=Ticket.Type.PROBLEM,
+                                         subject="Сеть лежит", description="...")  # fmt: skip
+        lifecycle.set_priority(ticket, actor=agent, priority=Ticket.Priority.CRITICAL)
+    assert monitor.run(now=moscow(2026, 11, 30, 10, 16)).escalated == 1
+
+
+@pytest.mark.django_db
+def test_a_restarted_clock_can_warn_again(customer, agent):
+    with time_machine.travel(moscow(2026, 11, 30, 10, 0), tick=False):
+        ticket = lifecycle.create_ticket(requester=customer, type=Ticket.Type.INCIDENT,
+                                         subject="SMS", description="...")  # fmt: skip
+    assert monitor.run(now=moscow(2026, 11, 30, 13, 20)).warned == 1  # first response at risk
+    with time_machine.travel(moscow(2026, 11, 30, 13, 30), tick=False):
+        lifecycle.request_info(ticket, actor=agent, question="?")
+    with time_machine.travel(moscow(2026, 12, 1, 9, 0), tick=False):
+        lifecycle.reply(ticket, actor=customer, body="!")
+    ticket.refresh_from_db()
+    assert ticket.resolution_warned_at is None
+    # Resolution: 24 h + 7.5 h stopped from Monday 10:00 is due Wednesday 17:30, at risk
+    # (less than 4.8 h left) from Wednesday 12:42.
+    assert monitor.run(now=moscow(2026, 12, 2, 12, 40)).warned == 0
+    assert monitor.run(now=moscow(2026, 12, 2, 12, 45)).warned == 1
