@@ -13,5 +13,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("account/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
+    path("reports/", include("tickets.report_urls")),
     path("admin/", admin.site.urls),
 ]

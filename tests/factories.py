@@ -124,3 +124,25 @@ class ContractFactory(DjangoModelFactory):
     number = factory.Sequence(lambda n: f"SLA-{n:04d}")
     starts_on = date(2020, 1, 1)
     ends_on = None
+
+
+class TicketEventFactory(DjangoModelFactory):
+    """A history entry, for setting up report data (the lifecycle writes the real ones)."""
+
+    class Meta:
+        model = "tickets.TicketEvent"
+
+    ticket = factory.SubFactory(TicketFactory)
+    actor = None
+    kind = "replied"
+
+
+class BreachFactory(DjangoModelFactory):
+    """A missed SLA target of a request (still open unless met_at/late_by are given)."""
+
+    class Meta:
+        model = "sla.Breach"
+
+    ticket = factory.SubFactory(TicketFactory)
+    target = "resolution"
+    due_at = factory.LazyAttribute(lambda b: b.ticket.created_at + timedelta(hours=8))

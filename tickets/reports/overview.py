@@ -1,0 +1,283 @@
+"""Overview: the open backlog, requests created and resolved over the period, and the
+requests running late or about to (as of now)."""
+
+from collections import Counter
+
+from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.utils.translation import gettext as _
+
+from tickets import charts
+from tickets.models import Ticket
+from tickets.reports.common import (
+    EXPORT_CHUNK,
+    LIST_LIMIT,
+    OPEN,
+    RUNNING,
+    Labels,
+    Report,
+    priority_label,
+    status_label,
+    ticket_ref,
+    type_label,
+)
+from tickets.reports.filters import Filters, as_local_date
+from tickets.reports.tables import Column, Kind, Table
+
+FIRST_RESPONSE, RESOLUTION, BOTH = "first_response", "resolution", "both"
+
+
+def build(filters: Filters, *, now) -> Report:
+    """Backlog, created vs resolved, current breaches and requests at risk."""
+    report = Report()
+    report.add(*backlog_tables(filters))
+    flow = flow_table(filters)
+    report.add(flow)
+    report.charts["flow"] = flow_chart(filters, flow)
+    report.add(late_table(filters, now=now, limit=LIST_LIMIT))
+    report.add(at_risk_table(filters, now=now, limit=LIST_LIMIT))
+    return report
+
+
+def backlog_tables(filters: Filters) -> list[Table]:
+    """Open requests (new, in progress, waiting) now, by status, priority and type; one query.
+
+    The period does not apply: the backlog is what is open today."""
+    counts = (
+        Ticket.objects.filter(filters.facets(), status__in=OPEN)
+        .order_by()
+        .values_list("status", "priority", "type")
+        .annotate(n=Count("pk"))
+    )
+    by_status, by_priority, by_type = Counter(), Counter(), Counter()
+    for status, priority, ticket_type, n in counts:
+        by_status[status] += n
+        by_priority[priority] += n
+        by_type[ticket_type] += n
+    total = sum(by_status.values())
+    requests = Column(_("Open requests"), Kind.COUNT)
+
+    def table(name, title, heading, counter, choices, label):
+        rows = [(label(value), counter.get(value, 0)) for value in choices]
+        return Table(
+            name=name,
+            title=title,
+            columns=[Column(heading), requests],
+            rows=rows,
+            footer=[(_("Total"), total)],
+        )
+
+    return [
+        table(
+            "backlog_status",
+            _("Open backlog by status"),
+            _("Status"),
+            by_status,
+            OPEN,
+            status_label,
+        ),
+        table(
+            "backlog_priority",
+            _("Open backlog by priority"),
+            _("Priority"),
+            by_priority,
+            Ticket.Priority.values,
+            priority_label,
+        ),
+        table(
+            "backlog_type",
+            _("Open backlog by type"),
+            _("Type"),
+            by_type,
+            Ticket.Type.values,
+            type_label,
+        ),
+    ]
+
+
+def flow_table(filters: Filters) -> Table:
+    """Requests created (created_at) and resolved (resolved_at: the latest solution proposed)
+    per day or week of the period; two grouped queries."""
+    tickets = Ticket.objects.filter(filters.facets()).order_by()
+    created = _per_bucket(tickets.filter(filters.period("created_at")), "created_at", filters)
+    resolved = _per_bucket(tickets.filter(filters.period("resolved_at")), "resolved_at", filters)
+    kind = Kind.DATE if filters.bucket == "day" else Kind(filters.bucket)
+    heading = {"day": _("Day"), "week": _("Week starting"), "month": _("Month")}[filters.bucket]
+    rows = [
+        (start, created.get(start, 0), resolved.get(start, 0)) for start in filters.bucket_starts()
+    ]
+    return Table(
+        name="flow",
+        title=_("Requests created and resolved"),
+        columns=[
+            Column(heading, kind),
+            Column(_("Created"), Kind.COUNT),
+            Column(_("Resolved"), Kind.COUNT),
+        ],
+        rows=rows,
+        footer=[(_("Total"), sum(created.values()), sum(resolved.values()))],
+    )
+
+
+def _per_bucket(queryset, field: str, filters: Filters) -> dict:
+    rows = (
+        queryset.annotate(bucket=filters.trunc(field)).values_list("bucket").annotate(n=Count("pk"))
+    )
+    return {as_local_date(bucket): n for bucket, n in rows}
+
+
+def flow_chart(filters: Filters, flow: Table) -> charts.Chart:
+    """Lines of requests created and resolved per bucket of the period."""
+    date_format = "%d.%m" if filters.bucket != "month" else "%m.%Y"
+    return charts.line_chart(
+        title=_("Requests created and resolved"),
+        description=_(
+            "Requests created and resolved per day or week of the period; the same "
+            "numbers are in the table below."
+        ),
+        categories=[row[0].strftime(date_format) for row in flow.rows],
+        series=[
+            charts.Series(_("Created"), [row[1] for row in flow.rows]),
+            charts.Series(_("Resolved"), [row[2] for row in flow.rows]),
+        ],
+    )
+
+
+# --- Running late, at risk ---------------------------------------------------------------
+
+
+def _late_conditions(now):
+    first = Q(first_response_at__isnull=True, first_response_due_at__lt=now)
+    resolution = Q(resolution_due_at__lt=now)
+    return first, resolution
+
+
+def running_late(filters: Filters, *, now):
+    """Running requests (new, in progress) past a due time now: resolution due passed, or
+    first response due passed without a first response. Most overdue first."""
+    first, resolution = _late_conditions(now)
+    return (
+        Ticket.objects.filter(filters.facets(), status__in=RUNNING)
+        .filter(first | resolution)
+        .annotate(
+            target=Case(
+                When(first & resolution, then=Value(BOTH)),
+                When(first, then=Value(FIRST_RESPONSE)),
+                default=Value(RESOLUTION),
+                output_field=CharField(),
+            ),
+            due=Case(When(first, then=F("first_response_due_at")), default=F("resolution_due_at")),
+        )
+        .order_by("due", "pk")
+    )
+
+
+def at_risk(filters: Filters, *, now):
+    """Running requests not late yet with less than 20% of a target left (its at-risk moment,
+    set by the SLA tracking, has passed). Soonest due first."""
+    first_late, resolution_late = _late_conditions(now)
+    first = Q(
+        first_response_at__isnull=True,
+        first_response_risk_at__lte=now,
+        first_response_due_at__gte=now,
+    )
+    resolution = Q(resolution_risk_at__lte=now, resolution_due_at__gte=now)
+    return (
+        Ticket.objects.filter(filters.facets(), status__in=RUNNING)
+        .filter(first | resolution)
+        .exclude(first_late | resolution_late)
+        .annotate(
+            target=Case(
+                When(first, then=Value(FIRST_RESPONSE)),
+                default=Value(RESOLUTION),
+                output_field=CharField(),
+            ),
+            due=Case(When(first, then=F("first_response_due_at")), default=F("resolution_due_at")),
+        )
+        .order_by("due", "pk")
+    )
+
+
+LIST_FIELDS = (
+    "pk",
+    "subject",
+    "organization__name",
+    "priority",
+    "status",
+    "assignee__full_name",
+    "target",
+    "due",
+)
+
+
+def _target_label(target: str) -> str:
+    return {
+        FIRST_RESPONSE: _("First response"),
+        RESOLUTION: _("Resolution"),
+        BOTH: _("First response and resolution"),
+    }[target]
+
+
+def _list_columns() -> list[Column]:
+    return [
+        Column(_("Request"), Kind.TICKET),
+        Column(_("Subject")),
+        Column(_("Organisation")),
+        Column(_("Priority")),
+        Column(_("Status")),
+        Column(_("Engineer"), empty=_("not assigned")),
+        Column(_("Target")),
+        Column(_("Due"), Kind.DATETIME),
+    ]
+
+
+def _list_row(values, labels: Labels, targets: dict) -> tuple:
+    pk, subject, organization, priority, status, engineer, target, due = values[:8]
+    return (
+        ticket_ref(pk),
+        subject,
+        organization,
+        labels.priority.get(priority, ""),
+        labels.status.get(status, ""),
+        engineer,
+        targets[target],
+        due,
+    )
+
+
+def _list_table(name: str, title: str, queryset, *, limit: int | None) -> Table:
+    labels = Labels()
+    targets = {target: _target_label(target) for target in (FIRST_RESPONSE, RESOLUTION, BOTH)}
+    if limit is None:  # the export: every row, streamed
+        rows = (
+            _list_row(v, labels, targets)
+            for v in queryset.values_list(*LIST_FIELDS).iterator(chunk_size=EXPORT_CHUNK)
+        )
+        return Table(name=name, title=title, columns=_list_columns(), rows=rows)
+    page = list(
+        queryset.annotate(total=Window(Count("pk"))).values_list(*LIST_FIELDS, "total")[:limit]
+    )
+    return Table(
+        name=name,
+        title=title,
+        columns=_list_columns(),
+        rows=[_list_row(v, labels, targets) for v in page],
+        total=page[0][-1] if page else 0,
+    )
+
+
+def late_table(filters: Filters, *, now, limit: int | None) -> Table:
+    """The requests running late now (the first `limit`, or all streamed)."""
+    return _list_table("late", _("Running late now"), running_late(filters, now=now), limit=limit)
+
+
+def at_risk_table(filters: Filters, *, now, limit: int | None) -> Table:
+    """The requests at risk now (the first `limit`, or all streamed)."""
+    return _list_table("at_risk", _("At risk now"), at_risk(filters, now=now), limit=limit)
+
+
+def exports(filters: Filters, *, now) -> dict:
+    """The long lists, streamed whole for CSV."""
+    return {
+        "late": lambda: late_table(filters, now=now, limit=None),
+        "at_risk": lambda: at_risk_table(filters, now=now, limit=None),
+    }
