@@ -7,6 +7,8 @@ from proftiket import views
 admin.site.site_header = _("ProfTicket: support console")
 admin.site.site_title = _("ProfTicket")
 admin.site.index_title = _("Support console")
+# The queue needs the width more than a second menu: the index and breadcrumbs navigate.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", views.home, name="home"),
