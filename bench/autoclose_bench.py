@@ -44,11 +44,12 @@ def seed(count: int) -> None:
             """
             INSERT INTO tickets_ticket (organization_id, requester_id, type, priority, status,
                 subject, description, technical_details, blocks_work, created_at,
-                last_activity_at, resolved_at, auto_close_at, close_reason, version,
-                sla_paused_for)
+                last_activity_at, status_changed_at, resolved_at, auto_close_at, close_reason,
+                version, sla_paused_for)
             SELECT %s, %s, 'incident', 3, 'resolved', 'bench ' || n, 'bench', '', false,
                    now() - interval '40 days', now() - interval '20 days',
-                   now() - interval '20 days', now() - interval '1 day', '', 1, interval '0'
+                   now() - interval '20 days', now() - interval '20 days',
+                   now() - interval '1 day', '', 1, interval '0'
             FROM generate_series(1, %s) AS n
             """,
             [organization.pk, requester.pk, count],

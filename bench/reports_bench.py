@@ -202,7 +202,7 @@ timed AS (
 )
 INSERT INTO tickets_ticket (
     organization_id, requester_id, type, priority, status, subject, description,
-    technical_details, blocks_work, assignee_id, created_at, last_activity_at,
+    technical_details, blocks_work, assignee_id, created_at, last_activity_at, status_changed_at,
     first_response_at, resolved_at, closed_at, close_reason, contract_id, plan_id,
     first_response_due_at, resolution_due_at, first_response_risk_at, resolution_risk_at,
     sla_paused_for, first_response_time, resolution_time, version
@@ -211,6 +211,7 @@ SELECT org_id, requester_id, type, priority, status, 'Bench request ' || g,
        'Описание проблемы для отчётов.', '', r8 < 0.1,
        CASE WHEN status = 'new' AND r8 < 0.8 THEN NULL ELSE engineer_id END,
        created,
+       LEAST(now(), created + coalesce(res_time * 2, fr_time * 1.5, interval '0')),
        LEAST(now(), created + coalesce(res_time * 2, fr_time * 1.5, interval '0')),
        CASE WHEN fr_time IS NOT NULL THEN LEAST(now(), created + fr_time * 1.5) END,
        CASE WHEN res_time IS NOT NULL THEN LEAST(now(), created + res_time * 2) END,
