@@ -114,8 +114,9 @@ class TestServerError:
         assert "{%" not in page and "{{" not in page
 
     def test_the_500_template_does_not_extend_the_portal_layout(self):
-        source = get_template("500.html").template.source
-        assert "extends" not in source
+        # Its only parent is the standalone error layout, which extends nothing.
+        assert '{% extends "errors/standalone.html" %}' in get_template("500.html").template.source
+        assert "extends" not in get_template("errors/standalone.html").template.source
 
     @pytest.mark.django_db
     def test_a_failing_view_answers_with_the_500_page(self, failing_views):

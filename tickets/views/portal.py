@@ -188,21 +188,11 @@ def ticket_reply(request, reference):
     """A public message; while the request waits for the customer, it also resumes work."""
     ticket = access.get_ticket_for_user(request.user, reference)
     form = ReplyForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            _refuse_if_changed(request, ticket)
-            lifecycle.reply(
-                ticket, actor=request.user, body=form.cleaned_data["body"],
-                files=form.cleaned_data["files"],
-            )  # fmt: skip
-        except lifecycle.TransitionRefused as refusal:
-            form.add_error(None, refusal.message)
-        else:
-            messages.success(request, _("Your message has been sent."))
-            return redirect(ticket)
-    # The text stays in the form: nothing the customer typed is lost.
-    context = _detail_context(request, ticket, reply_form=form)
-    return render(request, "tickets/detail.html", context, status=400)
+    return _act_with_form(
+        request, ticket, form, "reply_form", _("Your message has been sent."),
+        lambda data: lifecycle.reply(ticket, actor=request.user, body=data["body"],
+                                     files=data["files"]),
+    )  # fmt: skip
 
 
 @_post_action
@@ -227,19 +217,27 @@ def ticket_withdraw(request, reference):
 def ticket_dispute(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
     form = DisputeForm(request.POST, request.FILES)
+    return _act_with_form(
+        request, ticket, form, "dispute_form",
+        _("Your objection is recorded; work on the request resumes."),
+        lambda data: lifecycle.dispute(ticket, actor=request.user, reason=data["reason"],
+                                       files=data["files"]),
+    )  # fmt: skip
+
+
+def _act_with_form(request, ticket, form, form_name, success_message, action):
+    """Validate, act through the lifecycle, and on any refusal show the page again (400)
+    with the form as typed: nothing the customer wrote is lost."""
     if form.is_valid():
         try:
             _refuse_if_changed(request, ticket)
-            lifecycle.dispute(
-                ticket, actor=request.user, reason=form.cleaned_data["reason"],
-                files=form.cleaned_data["files"],
-            )  # fmt: skip
+            action(form.cleaned_data)
         except lifecycle.TransitionRefused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, _("Your objection is recorded; work on the request resumes."))
+            messages.success(request, success_message)
             return redirect(ticket)
-    context = _detail_context(request, ticket, dispute_form=form)
+    context = _detail_context(request, ticket, **{form_name: form})
     return render(request, "tickets/detail.html", context, status=400)
 
 
