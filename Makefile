@@ -13,8 +13,14 @@ $(STAMP): requirements-dev.lock
 
 venv: $(STAMP)
 
+# A local .env (git ignores it) so that manage.py works in this checkout without exports.
+.env: | $(STAMP)
+	@printf '# Local development only (created by make run).\nDEBUG=true\nSECRET_KEY=%s\n' \
+	  "$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "Created .env for local development (DEBUG on, a random SECRET_KEY)."
+
 ## run: install, migrate the embedded SQLite database, load demo data, serve with the worker
-run: $(STAMP)
+run: $(STAMP) .env
 	DEBUG=$${DEBUG:-true} scripts/dev-run
 
 ## test: the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
