@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchsetup import setup_django  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proftiket.settings")
 # Production settings (DEBUG off) with what a test client on plain HTTP needs.
 os.environ.setdefault("SECRET_KEY", "console-bench-" + "x" * 50)
@@ -50,35 +52,6 @@ STATUSES = (  # (status, share): mostly closed, as in a desk that has been runni
     ("new", 0.06), ("in_progress", 0.12), ("waiting", 0.08), ("resolved", 0.09), ("closed", 0.65),
 )  # fmt: skip
 PRIORITIES = ((1, 0.05), (2, 0.20), (3, 0.60), (4, 0.15))
-
-
-def ensure_postgres_database(url: str) -> None:
-    """Create the bench database on the server if it does not exist yet."""
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    if "postgresql" not in config["ENGINE"]:
-        return
-    params = {"host": config["HOST"] or None, "port": config["PORT"] or None,
-              "user": config["USER"] or None, "password": config["PASSWORD"] or None}  # fmt: skip
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
-            print(f"created database {config['NAME']}")
-
-
-def setup_django():
-    ensure_postgres_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def weighted(rng, pairs):

@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchsetup import setup_django  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proftiket.settings")
 # Production settings (DEBUG off) with what a test client on plain HTTP needs.
 os.environ.setdefault("SECRET_KEY", "reports-bench-" + "x" * 50)
@@ -45,39 +47,6 @@ PLANS = {  # name: {priority: (first response minutes, resolution minutes)}
     "Bench Standard": {1: (30, 240), 2: (60, 480), 3: (240, 1440), 4: (480, 2400)},
     "Bench Premium": {1: (15, 120), 2: (30, 240), 3: (120, 720), 4: (240, 1440)},
 }
-
-
-def ensure_postgres_database(url: str) -> None:
-    """Create the bench database on the server if it does not exist yet."""
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit("reports_bench seeds with PostgreSQL's generate_series: set a postgres:// URL.")
-    params = {
-        "host": config["HOST"] or None,
-        "port": config["PORT"] or None,
-        "user": config["USER"] or None,
-        "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
-            print(f"created database {config['NAME']}")
-
-
-def setup_django():
-    ensure_postgres_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def seed_reference_data(orgs: int) -> None:
@@ -394,7 +363,7 @@ def main() -> None:
                         help="drop the proposed report indexes before measuring")  # fmt: skip
     args = parser.parse_args()
 
-    setup_django()
+    setup_django(postgres_required=True)
     from django.conf import settings
     from django.db import connection
     from django.test import Client
