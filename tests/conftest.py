@@ -1,10 +1,12 @@
 """Shared users and helpers. Every view test uses at least one user who must be refused."""
 
+import datetime as dt
 import os
 import socket
 from dataclasses import dataclass, field
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 
 from accounts.models import Role
@@ -13,6 +15,38 @@ from tests.factories import ContractFactory, OrganizationFactory, StaffUserFacto
 # pytest-playwright runs an event loop in the main thread; Django's ORM refuses to run
 # "inside" it unless told that tests are synchronous on purpose.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--shift-clock",
+        metavar="DAYS",
+        type=int,
+        default=0,
+        help="Run with the clock moved DAYS days ahead (time-machine): a test that depends on "
+        "today's date fails here instead of on some future day in CI.",
+    )
+
+
+def pytest_report_header(config):
+    if days := config.getoption("--shift-clock"):
+        return f"clock shifted {days} days ahead: {dt.datetime.now(dt.UTC) + dt.timedelta(days)}"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shifted_clock(request):
+    """With --shift-clock, the whole session runs on a later day; the clock keeps ticking.
+
+    Tests that freeze or move time themselves (time_machine.travel) nest inside this. The
+    database's own clock (now() in SQL) is not moved: code must take "now" from Python.
+    """
+    days = request.config.getoption("--shift-clock")
+    if not days:
+        yield None
+        return
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True) as t:
+        yield t
 
 
 @pytest.fixture(autouse=True)

@@ -42,13 +42,15 @@ class TestQueueSla:
         # moved past the later one's: the queue puts the later-filed, sooner-due one first.
         early = file(customer, datetime(2026, 11, 30, 10, 0, tzinfo=MSK), "early", 2, agent)
         late = file(customer, datetime(2026, 11, 30, 11, 0, tzinfo=MSK), "late", 2, agent)
-        lifecycle.request_info(early, actor=agent, question="?")  # stops early's clock...
+        with time_machine.travel(datetime(2026, 11, 30, 12, 0, tzinfo=MSK), tick=False):
+            lifecycle.request_info(early, actor=agent, question="?")  # stops early's clock...
         with time_machine.travel(datetime(2026, 12, 1, 12, 0, tzinfo=MSK), tick=False):
             lifecycle.reply(early, actor=customer, body="!")  # ...and moves its due time on
         early.refresh_from_db()
         assert early.resolution_due_at > late.resolution_due_at
         client.force_login(agent)
-        rows = client.get(QUEUE).context["cl"].result_list
+        with time_machine.travel(datetime(2026, 12, 1, 13, 0, tzinfo=MSK), tick=False):
+            rows = client.get(QUEUE).context["cl"].result_list
         assert [t.pk for t in rows][:2] == [late.pk, early.pk]
 
 
