@@ -54,6 +54,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Refuses unreadable, cut-off, oversized or control-character input before any view (or the
+    # CSRF check) reads it; after LocaleMiddleware so that its pages speak the visitor's language.
+    "proftiket.middleware.RequestInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -250,6 +253,10 @@ SECURE_CSP = {
 # --- Uploads ---
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
+# All the files of one message together.
+ATTACHMENT_MAX_MESSAGE_BYTES = env.int("ATTACHMENT_MAX_MESSAGE_BYTES", default=50 * 1024 * 1024)
+# A request body larger than a message's files plus its text is refused before it is read.
+REQUEST_MAX_BYTES = ATTACHMENT_MAX_MESSAGE_BYTES + 2 * 1024 * 1024
 # Generous on purpose: the attachment form itself refuses too many files with a clear error;
 # this only stops abuse (Django would answer a bare 400 and the typed text would be lost).
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, ATTACHMENT_MAX_FILES * 5)

@@ -10,6 +10,11 @@ admin.site.index_title = _("Support console")
 # The queue needs the width more than a second menu: the index and breadcrumbs navigate.
 admin.site.enable_nav_sidebar = False
 
+handler400 = "proftiket.errors.bad_request"
+handler403 = "proftiket.errors.permission_denied"
+handler404 = "proftiket.errors.page_not_found"
+handler500 = "proftiket.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
