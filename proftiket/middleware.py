@@ -23,6 +23,7 @@ from django.core.exceptions import (
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from proftiket import errors
 
@@ -100,9 +101,14 @@ def read_form_body(request) -> None:
         raise
     except TooManyFilesSent as error:
         request._mark_post_parse_error()
+        count = settings.ATTACHMENT_MAX_FILES
         raise errors.InvalidInput(
-            _("Too many files in one message: attach at most %(count)d.")
-            % {"count": settings.ATTACHMENT_MAX_FILES},
+            ngettext(
+                "Too many files in one message: attach at most %(count)d.",
+                "Too many files in one message: attach at most %(count)d.",
+                count,
+            )
+            % {"count": count},
             detail=str(error),
         ) from error
     except (

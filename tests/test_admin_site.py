@@ -1,0 +1,50 @@
+"""The console's admin site: every model admin refuses a malformed bulk-action selection."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from tests.factories import TicketFactory
+from tickets.models import Ticket
+
+TICKETS = reverse("admin:tickets_ticket_changelist")
+USERS = reverse("admin:accounts_user_changelist")
+
+
+def bulk(client, url, action, selected):
+    return client.post(url, {"action": action, ACTION_CHECKBOX_NAME: selected, "index": 0})
+
+
+@pytest.mark.django_db
+class TestBulkActionSelection:
+    @pytest.mark.parametrize("bad", ["abc", "1.5", "", "99999999999999999999999"], ids=repr)
+    def test_a_selection_that_is_not_an_id_is_a_400_and_changes_nothing(
+        self, client, agent, customer, bad
+    ):
+        ticket = TicketFactory(requester=customer)
+        client.force_login(agent)
+        response = bulk(client, TICKETS, "take_selected", [str(ticket.pk), bad])
+        assert response.status_code == 400
+        assert "Выбор недействителен" in response.content.decode()
+        ticket.refresh_from_db()
+        assert ticket.status == Ticket.Status.NEW
+
+    def test_the_same_holds_for_other_model_admins(self, client, supervisor, customer):
+        client.force_login(supervisor)
+        assert bulk(client, USERS, "resend_invitation", ["abc"]).status_code == 400
+
+    def test_a_valid_selection_still_works(self, client, agent, customer):
+        ticket = TicketFactory(requester=customer)
+        client.force_login(agent)
+        response = bulk(client, TICKETS, "take_selected", [str(ticket.pk)])
+        assert response.status_code == 302
+        ticket.refresh_from_db()
+        assert ticket.assignee == agent
+
+    def test_a_customer_is_sent_to_the_login_page_not_told_about_the_selection(
+        self, client, customer
+    ):
+        client.force_login(customer)
+        response = bulk(client, TICKETS, "take_selected", ["abc"])
+        assert response.status_code == 302
+        assert reverse("admin:login") in response["Location"]
