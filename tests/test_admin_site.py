@@ -4,6 +4,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
+from accounts.models import Role
 from tests.factories import TicketFactory
 from tickets.models import Ticket
 
@@ -48,3 +49,31 @@ class TestBulkActionSelection:
         response = bulk(client, TICKETS, "take_selected", ["abc"])
         assert response.status_code == 302
         assert reverse("admin:login") in response["Location"]
+
+
+@pytest.mark.django_db
+class TestMalformedAdminParameters:
+    def test_an_empty_to_field_is_a_400_not_a_missing_field_error(
+        self, client, supervisor, customer
+    ):
+        client.force_login(supervisor)
+        url = reverse("admin:accounts_user_change", args=[customer.pk])
+        assert client.get(f"{url}?_to_field=").status_code == 400
+        assert client.get(url).status_code == 200
+
+    @pytest.mark.parametrize("bad", ["abc", "   ", "1e309", "99999999999999999999999"], ids=repr)
+    def test_an_autocomplete_value_that_is_not_an_id_is_a_form_error(
+        self, client, administrator, customer, bad
+    ):
+        # The form said "select a valid choice", then rendering the autocomplete with the
+        # submitted value failed: 500.
+        client.force_login(administrator)
+        url = reverse("admin:accounts_user_change", args=[customer.pk])
+        response = client.post(url, {
+            "email": customer.email, "full_name": customer.full_name, "language": "ru",
+            "role": Role.CUSTOMER, "organization": bad, "is_active": "on",
+        })  # fmt: skip
+        assert response.status_code == 200
+        assert "Выберите корректный вариант" in response.content.decode()
+        customer.refresh_from_db()
+        assert customer.organization_id is not None
