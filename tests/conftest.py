@@ -26,6 +26,12 @@ def pytest_addoption(parser):
         help="Run with the clock moved DAYS days ahead (time-machine): a test that depends on "
         "today's date fails here instead of on some future day in CI.",
     )
+    parser.addoption(
+        "--fuzz-all",
+        action="store_true",
+        help="tests/test_fuzzing.py sends every kind of hostile value to every field and query "
+        "parameter (minutes), instead of a rotating few (seconds).",
+    )
 
 
 def pytest_report_header(config):
