@@ -204,6 +204,27 @@ MAILERS = {
     )
 }
 
+# --- Cache shared by every process (rate limits and other counters): Redis when configured,
+# otherwise a table of the database (created by the `proftiket` app's migration) ---
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "proftiket",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "proftiket_cache",
+            # Counters must not be culled at Django's default of 300 entries.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
+
 # --- Background work: django-q2, ORM broker unless Redis is configured ---
 Q_CLUSTER = {
     "name": "proftiket",
@@ -216,8 +237,8 @@ Q_CLUSTER = {
     "ack_failures": False,
     "label": _("Background tasks"),
 }
-if env.str("REDIS_URL", default=""):
-    Q_CLUSTER["redis"] = env.str("REDIS_URL")
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
 if env.bool("Q_SYNC", default=False):
