@@ -133,7 +133,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+# The client's address as proftiket.http.client_ip reads it (behind a proxy, from its header).
+AXES_CLIENT_IP_CALLABLE = "proftiket.http.client_ip"
 AXES_VERBOSE = False
 
 # --- Internationalisation: Russian first, English second ---
@@ -245,7 +246,14 @@ if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
 
 # --- Security: production defaults whenever DEBUG is off ---
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy that terminates TLS, overwrites X-Forwarded-Proto and appends the
+# client's address to X-Forwarded-For (docker-compose sets it). Without a proxy these headers
+# come from the client and must not be believed: a forged "https" would skip the redirect to
+# HTTPS, a forged address would dodge the per-address limits.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+PROXY_COUNT = env.int("PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container healthcheck speaks plain HTTP
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)

@@ -28,3 +28,9 @@ def test_redis_is_the_cache_when_redis_url_is_set_and_the_database_otherwise():
     with_redis = settings_in_a_fresh_process(REDIS_URL="redis://127.0.0.1:6379/3")
     assert with_redis["cache"].endswith("RedisCache")
     assert with_redis["location"] == "redis://127.0.0.1:6379/3"
+
+
+def test_the_proxy_header_is_trusted_only_when_behind_proxy_says_so():
+    assert settings_in_a_fresh_process()["proxy"] is None
+    behind = settings_in_a_fresh_process(BEHIND_PROXY="true")
+    assert behind["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
