@@ -7,9 +7,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
 
 from accounts.models import CUSTOMER_ROLES, Organization, Role, User
-from proftiket.mail import queue_mail
+from proftiket import limits
+from proftiket.mail import queue_mail, send_templated_mail
 
 
 def can_manage_user(actor: User, target_organization: Organization | None, role: str) -> bool:
@@ -28,12 +31,64 @@ def can_manage_user(actor: User, target_organization: Organization | None, role:
     return False
 
 
-def invitation_link(user: User) -> str:
-    """The one-time link where an invited user sets their password."""
+def _one_time_link(user: User, url_name: str) -> str:
+    # Always from SITE_URL, never from the request's Host header: a Host with another port
+    # (or name) produced a link to that address.
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    path = reverse("accounts:invitation_accept", kwargs={"uidb64": uid, "token": token})
-    return f"{settings.SITE_URL}{path}"
+    return f"{settings.SITE_URL}{reverse(url_name, kwargs={'uidb64': uid, 'token': token})}"
+
+
+def invitation_link(user: User) -> str:
+    """The one-time link where an invited user sets their password."""
+    return _one_time_link(user, "accounts:invitation_accept")
+
+
+def password_reset_link(user: User) -> str:
+    """The one-time link where a user who forgot their password sets a new one."""
+    return _one_time_link(user, "accounts:password_reset_confirm")
+
+
+# --- Password reset: the request only queues; the task looks the address up and mails --------
+
+RESET_WINDOW = 3600  # the settings count reset requests per hour
+
+
+def password_reset_refusal(*, email: str, client_ip: str) -> str | None:
+    """Why a reset request is refused now (too many), or None; counts the request if not.
+
+    Counted the same for an unknown address as for a known one, so the answer tells nothing.
+    """
+    per_ip = limits.Rate(settings.PASSWORD_RESET_PER_IP, RESET_WINDOW)
+    per_address = limits.Rate(settings.PASSWORD_RESET_PER_ADDRESS, RESET_WINDOW)
+    if not limits.take("reset-ip", client_ip, per_ip):
+        return _("Too many password reset requests from your network. Try again later.")
+    if not limits.take("reset-address", email, per_address):
+        return _(
+            "Several links have already been sent to this address recently. Check your mailbox "
+            "(and the spam folder), or try again later."
+        )
+    return None
+
+
+def queue_password_reset(*, email: str) -> None:
+    """Queue the reset mail. The request does the same work whether the address exists or not
+    (it used to render and send the mail in the request: measurably slower for a real account)."""
+    async_task("accounts.services.send_password_reset", email=email, task_name="password-reset")
+
+
+def send_password_reset(*, email: str) -> None:
+    """The django-q2 task: mail a reset link to each active account with this address."""
+    users = User.objects.filter(email__iexact=email.strip(), is_active=True)
+    for user in users:
+        if not user.has_usable_password():
+            continue  # invited and never set one: their invitation is the way in
+        send_templated_mail(
+            template="password_reset",
+            to=user.email,
+            language=user.language,
+            context={"link": password_reset_link(user), "email": user.email},
+        )
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import InviteColleagueForm, ProfileForm
 from accounts.models import User
+from proftiket.http import client_ip
 
 
 @login_required
@@ -60,6 +62,21 @@ def _set_language_cookie(response, language):
 def _require_customer_manager(user):
     if not user.is_customer_manager:
         raise PermissionDenied
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Ask for a reset link: limited per address and per network address, and only queued, so
+    an existing and an unknown address get the same answer in the same time."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        address = client_ip(self.request) or "unknown"
+        refusal = services.password_reset_refusal(email=email, client_ip=address)
+        if refusal:
+            form.add_error(None, refusal)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        services.queue_password_reset(email=email)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required

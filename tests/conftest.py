@@ -168,3 +168,17 @@ def smtp_server(settings):
 def text_body(message) -> str:
     """The text/plain part of a parsed e-mail."""
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def queued_tasks(monkeypatch, db):
+    """django-q2 queues tasks in the database, as in production, instead of running them inline.
+
+    Returns a function that lists the queued tasks (func, args, kwargs) in order.
+    """
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    return lambda: [SignedPackage.loads(row.payload) for row in OrmQ.objects.order_by("id")]
