@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import lockout, services
 from accounts.forms import InviteColleagueForm, ProfileForm
 from accounts.models import User
 from proftiket.http import client_ip
@@ -77,6 +77,15 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         services.queue_password_reset(email=email)
         return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password set through the mailed link also lifts a lockout of the account."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.forget_failures(form.user.get_username())
+        return response
 
 
 @login_required

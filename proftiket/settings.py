@@ -139,6 +139,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client's address as proftiket.http.client_ip reads it (behind a proxy, from its header).
 AXES_CLIENT_IP_CALLABLE = "proftiket.http.client_ip"
 AXES_VERBOSE = False
+# ...and lock an account out, from every address, after ACCOUNT_LOCKOUT_FAILURES failures
+# within ACCOUNT_LOCKOUT_HOURS of the first (accounts/lockout.py; README, "Abuse limits").
+AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+ACCOUNT_LOCKOUT_FAILURES = env.int("ACCOUNT_LOCKOUT_FAILURES", default=20)
+ACCOUNT_LOCKOUT_HOURS = env.int("ACCOUNT_LOCKOUT_HOURS", default=24)
 
 # --- Internationalisation: Russian first, English second ---
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ru")
