@@ -20,6 +20,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
     TooManyFilesSent,
 )
+from django.db import DatabaseError
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -158,3 +159,29 @@ def refuse_control_characters(request) -> None:
             ),
             detail="control characters in the request",
         )
+
+
+class PrivatePagesMiddleware:
+    """Nothing shown to a logged-in user is kept by a shared cache or on the browser's disk.
+
+    Every response to a logged-in user (pages, reports and their CSV, attachments) gets
+    `Cache-Control: private, no-store`: a request's text, a report or a customer's file must
+    not stay in a proxy or in the cache of a shared computer after logging out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if _logged_in(request):
+            response["Cache-Control"] = "private, no-store"
+            response.headers.pop("Expires", None)
+        return response
+
+
+def _logged_in(request) -> bool:
+    try:
+        return request.user.is_authenticated
+    except DatabaseError:
+        return True  # cannot tell while the database is away: treat the answer as private

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # Cache-Control: private, no-store on everything a logged-in user gets.
+    "proftiket.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -294,6 +296,15 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
 # All the files of one message together.
 ATTACHMENT_MAX_MESSAGE_BYTES = env.int("ATTACHMENT_MAX_MESSAGE_BYTES", default=50 * 1024 * 1024)
+# All the files of one request (ticket), and of one customer within a day.
+ATTACHMENT_MAX_FILES_PER_TICKET = env.int("ATTACHMENT_MAX_FILES_PER_TICKET", default=100)
+ATTACHMENT_MAX_BYTES_PER_TICKET = env.int(
+    "ATTACHMENT_MAX_BYTES_PER_TICKET", default=500 * 1024 * 1024
+)
+ATTACHMENT_USER_DAILY_FILES = env.int("ATTACHMENT_USER_DAILY_FILES", default=200)
+ATTACHMENT_USER_DAILY_BYTES = env.int("ATTACHMENT_USER_DAILY_BYTES", default=1024 * 1024 * 1024)
+# Larger images are kept as downloads, never shown in the browser (decoding costs memory).
+ATTACHMENT_IMAGE_MAX_PIXELS = env.int("ATTACHMENT_IMAGE_MAX_PIXELS", default=25_000_000)
 # A request body larger than a message's files plus its text is refused before it is read.
 REQUEST_MAX_BYTES = ATTACHMENT_MAX_MESSAGE_BYTES + 2 * 1024 * 1024
 # Generous on purpose: the attachment form itself refuses too many files with a clear error;

@@ -14,7 +14,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from proftiket import errors
 from sla import tracking
 from sla.models import Breach
 from tickets import lifecycle
@@ -471,8 +472,9 @@ class TicketAdmin(admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         except lifecycle.TransitionRefused as refusal:
             # Raised inside the admin's transaction: everything of this save is rolled back.
-            messages.error(request, refusal.message)
-            return redirect(request.path)
+            # The page again with the reason (400), not a redirect that looks like success.
+            ticket = self._ticket_to_work_on(request, object_id)
+            return self._change_page(request, ticket, refusal=refusal.message)
 
     def save_model(self, request, obj, form, change):
         """Priority, engineer and executors change through the lifecycle, never a plain save."""
@@ -539,6 +541,8 @@ class TicketAdmin(admin.ModelAdmin):
             "compose_modes": modes,
             "compose_form": context.get("compose_form") or ComposeForm(),
             "compose_mode": context.get("compose_mode") or "reply",
+            "refusal": context.get("refusal"),
+            "link_reference": context.get("link_reference", ""),
             "comments": comments,
             "events": events,
             "related": ticket.related.order_by("pk"),
@@ -571,23 +575,22 @@ class TicketAdmin(admin.ModelAdmin):
     def act_view(self, request, object_id, action):
         """A status button, or the compose box in one of its modes."""
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            return errors.method_not_allowed(["POST"])
         ticket = self._ticket_to_work_on(request, object_id)
         if action in BUTTON_ACTIONS:
             try:
                 self._refuse_if_status_moved(request, ticket)
                 BUTTON_ACTIONS[action](ticket, actor=request.user)
             except lifecycle.TransitionRefused as refusal:
-                messages.error(request, refusal.message)
-            else:
-                messages.success(request, _status_message(ticket))
+                return self._change_page(request, ticket, refusal=refusal.message)
+            messages.success(request, _status_message(ticket))
             return redirect(_change_url(ticket))
         if action in COMPOSE_MODES:
             return self._compose(request, ticket, action)
         raise Http404
 
     def _compose(self, request, ticket, mode):
-        form = ComposeForm(request.POST, request.FILES)
+        form = ComposeForm(request.POST, request.FILES, uploader=request.user, ticket=ticket)
         if form.is_valid():
             try:
                 if mode in (Action.REQUEST_INFO, Action.RESOLVE):
@@ -596,7 +599,7 @@ class TicketAdmin(admin.ModelAdmin):
                     ticket, request.user, form.cleaned_data["body"], form.cleaned_data["files"]
                 )
             except lifecycle.TransitionRefused as refusal:
-                messages.error(request, refusal.message)
+                form.add_error(None, refusal.message)
             else:
                 done = {
                     "reply": gettext("Your reply has been sent to the customer."),
@@ -632,31 +635,30 @@ class TicketAdmin(admin.ModelAdmin):
     def split_view(self, request, object_id, comment_id):
         """One request = one problem: a public message becomes a request of its own."""
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            return errors.method_not_allowed(["POST"])
         ticket = self._ticket_to_work_on(request, object_id)
         comment = ticket.comments.filter(pk=comment_id).first()
         if comment is None:
             raise Http404
         form = SplitForm(request.POST)
         if not form.is_valid():
-            messages.error(request, gettext("Enter a subject for the new request."))
-            return redirect(_change_url(ticket) + f"#comment-{comment.pk}")
+            refusal = gettext("Enter a subject for the new request (at most 200 characters).")
+            return self._change_page(request, ticket, refusal=refusal)
         try:
             new = lifecycle.split(
                 ticket, actor=request.user, comment=comment, subject=form.cleaned_data["subject"]
             )
         except lifecycle.TransitionRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(
-                request, gettext("%(ref)s created from the message.") % {"ref": new.reference}
-            )
+            return self._change_page(request, ticket, refusal=refusal.message)
+        messages.success(
+            request, gettext("%(ref)s created from the message.") % {"ref": new.reference}
+        )
         return redirect(_change_url(ticket))
 
     def link_view(self, request, object_id):
         """Relate this request to another one given by its ID."""
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            return errors.method_not_allowed(["POST"])
         ticket = self._ticket_to_work_on(request, object_id)
         form = LinkForm(request.POST)
         reference = form.data.get("reference", "").strip()
@@ -664,20 +666,21 @@ class TicketAdmin(admin.ModelAdmin):
             self.get_queryset(request).by_reference(reference).first() if form.is_valid() else None
         )
         if other is None:
-            messages.error(
-                request, gettext("There is no request “%(ref)s”.") % {"ref": reference[:20]}
+            refusal = gettext("There is no request “%(ref)s”.") % {"ref": reference[:20]}
+            return self._change_page(
+                request, ticket, refusal=refusal, link_reference=reference[:20]
             )
-            return redirect(_change_url(ticket) + "#related")
         try:
             lifecycle.link(ticket, other, actor=request.user)
         except lifecycle.TransitionRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(
-                request,
-                gettext("%(ref)s and %(other)s are now linked.")
-                % {"ref": ticket.reference, "other": other.reference},
+            return self._change_page(
+                request, ticket, refusal=refusal.message, link_reference=reference[:20]
             )
+        messages.success(
+            request,
+            gettext("%(ref)s and %(other)s are now linked.")
+            % {"ref": ticket.reference, "other": other.reference},
+        )
         return redirect(_change_url(ticket) + "#related")
 
 

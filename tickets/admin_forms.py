@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import STAFF_ROLES, User
-from tickets.forms import MultipleFileField
+from tickets.forms import AttachmentsForm, MultipleFileField
 from tickets.models import Ticket
 
 # What the version guard compares, in the order the refusal names them.
@@ -154,7 +154,7 @@ class TicketConsoleForm(forms.ModelForm):
         return values if isinstance(values, dict) else {}
 
 
-class ComposeForm(forms.Form):
+class ComposeForm(AttachmentsForm):
     """One message: a public reply, an internal note, a question or a proposed solution."""
 
     body = forms.CharField(
