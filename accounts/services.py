@@ -136,8 +136,48 @@ def send_invitation(user: User, *, invited_by: User) -> None:
 
 
 def set_user_active(user: User, *, active: bool, acting_user: User) -> None:
-    """Deactivate (or reactivate) a user; nothing of theirs is deleted."""
+    """Deactivate (or reactivate) a user; nothing of theirs is deleted.
+
+    Whoever deactivates is recorded. A customer manager cannot reactivate a user whom support
+    deactivated (support may have had a reason the manager does not know): PermissionDenied.
+    """
     if user.pk == acting_user.pk or not can_manage_user(acting_user, user.organization, user.role):
         raise PermissionDenied
-    User.objects.filter(pk=user.pk).update(is_active=active)
-    user.is_active = active
+    if active and not acting_user.is_staff and deactivated_by_support(user):
+        raise PermissionDenied(
+            _("%(name)s was deactivated by support; only support can reactivate them.")
+            % {"name": user.full_name}
+        )
+    deactivated_by = None if active else acting_user
+    User.objects.filter(pk=user.pk).update(is_active=active, deactivated_by=deactivated_by)
+    user.is_active, user.deactivated_by = active, deactivated_by
+
+
+def deactivated_by_support(user: User) -> bool:
+    return not user.is_active and user.deactivated_by is not None and user.deactivated_by.is_staff
+
+
+def invite_colleague(*, manager: User, email: str, **details) -> None:
+    """A customer manager invites a colleague into their organisation.
+
+    An address that already has an account elsewhere (another customer's, or support's) gets
+    the same answer as a new one, so that inviting cannot tell whether an address is a user of
+    ProfTicket; no account is created or changed, and the address gets a neutral notice
+    instead of an invitation (its owner learns why no invitation came; the inviter learns
+    nothing). An address already in the manager's own organisation is refused by the form.
+    """
+    existing = User.objects.filter(email__iexact=email).select_related("organization").first()
+    if existing is None:
+        invite_user(email=email, organization=manager.organization, invited_by=manager,
+                    **details)  # fmt: skip
+        return
+    queue_mail(
+        template="invitation_existing",
+        to=existing.email,
+        language=existing.language,
+        context={
+            "invited_by": manager.full_name,
+            "organization": str(manager.organization),
+            "support": settings.SUPPORT_CONTACT,
+        },
+    )

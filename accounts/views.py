@@ -92,17 +92,25 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def colleagues(request):
     """A customer manager's list of their organisation's users, with the invitation form."""
     _require_customer_manager(request.user)
-    form = InviteColleagueForm(request.POST or None)
+    organization = request.user.organization
+    form = InviteColleagueForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
-        user = services.invite_user(
-            **form.cleaned_data, organization=request.user.organization, invited_by=request.user
-        )
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+        services.invite_colleague(manager=request.user, **form.cleaned_data)
+        # The same answer whether or not the address has an account elsewhere.
+        email = form.cleaned_data["email"]
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
         return redirect("accounts:colleagues")
-    users = User.objects.filter(organization_id=request.user.organization_id).order_by(
-        "-is_active", "full_name"
+    return _colleagues_page(request, form)
+
+
+def _colleagues_page(request, form, *, refusal=None, status=200):
+    users = (
+        User.objects.filter(organization_id=request.user.organization_id)
+        .select_related("deactivated_by")
+        .order_by("-is_active", "full_name")
     )
-    return render(request, "accounts/colleagues.html", {"form": form, "users": users})
+    context = {"form": form, "users": users, "refusal": refusal}
+    return render(request, "accounts/colleagues.html", context, status=status)
 
 
 @login_required
@@ -113,9 +121,10 @@ def colleague_set_active(request, user_id, active):
     user = get_object_or_404(User, pk=user_id, organization_id=request.user.organization_id)
     try:
         services.set_user_active(user, active=active, acting_user=request.user)
-    except PermissionDenied:
-        messages.error(request, _("You cannot change this user."))
-    else:
-        text = _("%(name)s can log in again.") if active else _("%(name)s has been deactivated.")
-        messages.success(request, text % {"name": user.full_name})
+    except PermissionDenied as refusal:
+        reason = str(refusal) or _("You cannot change this user.")
+        form = InviteColleagueForm(organization=request.user.organization)
+        return _colleagues_page(request, form, refusal=reason, status=403)
+    text = _("%(name)s can log in again.") if active else _("%(name)s has been deactivated.")
+    messages.success(request, text % {"name": user.full_name})
     return redirect(reverse("accounts:colleagues"))
