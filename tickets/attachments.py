@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image
@@ -286,6 +287,29 @@ def _check_ticket_quota(ticket, count: int, size: int) -> None:
             },
             code="ticket_size",
         )
+
+
+def browser_checks() -> dict:
+    """Data attributes for static/js/attachments.js: the limits it checks before sending, the
+    texts of its refusals (the server's own, %(name)s etc. filled in by the script) and the
+    time zone pasted screenshots are named in."""
+    count = settings.ATTACHMENT_MAX_FILES
+    return {
+        "data-max-file-bytes": settings.ATTACHMENT_MAX_BYTES,
+        "data-max-files": count,
+        "data-max-total-bytes": settings.ATTACHMENT_MAX_MESSAGE_BYTES,
+        "data-time-zone": timezone.get_current_timezone_name(),
+        "data-text-remove": _("Remove %(name)s"),
+        "data-text-too-large": _(
+            "%(name)s is too large (%(size)s); the limit is %(limit)s a file."
+        ),
+        "data-text-too-many": _("At most %(limit)d files can be attached to one message.")
+        % {"limit": count},
+        "data-text-too-much": _(
+            "Together the files are %(size)s; one message can carry at most %(limit)s."
+        ),
+        "data-text-summary": _("Nothing has been sent yet. Please check:"),
+    }
 
 
 def checksum(upload) -> str:

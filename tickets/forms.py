@@ -12,6 +12,12 @@ from tickets.models import Ticket
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
+    def get_context(self, name, value, attrs):
+        # Read at render time: the limits are settings, the texts follow the user's language.
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].update(attachments.browser_checks())
+        return context
+
 
 def _files_help_text() -> str:
     return _("Screenshots, logs, archives, PDF, packet captures: up to %(count)d files, "
