@@ -441,6 +441,7 @@ def _fuzz_as(client, login, urls, *, thorough):
     return fuzzer, len(pages), len(forms)
 
 
+@pytest.mark.fuzz
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["anonymous", "manager", "administrator"])
 def test_no_input_to_any_page_or_form_gives_a_server_error(world, who, request):
