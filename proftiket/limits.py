@@ -26,9 +26,6 @@ class Rate:
     limit: int
     window: int
 
-    def describe_minutes(self) -> int:
-        return max(1, math.ceil(self.window / 60))
-
 
 def _key(name: str, ident: str) -> str:
     # Hashed: identifiers are e-mail addresses and network addresses, and keys have a length
