@@ -19,10 +19,12 @@ class ConsoleAdminSite(admin.AdminSite):
         - A bulk-action selection that is not a primary key ("abc", or a number beyond the
           column's range): the admin filtered the list with it as it was, and the query failed.
         - An empty `_to_field`: the admin looked up a field named "" (FieldDoesNotExist).
+        - A date-hierarchy year, month or day that is not a small number: a huge year made the
+          admin's date arithmetic overflow (OverflowError).
         """
         model_admin = getattr(view, "__self__", None)
         if isinstance(model_admin, admin.ModelAdmin):
-            view = _with_checked_parameters(view, model_admin.model)
+            view = _with_checked_parameters(view, model_admin)
         return super().admin_view(view, cacheable)
 
     def register(self, model_or_iterable, admin_class=None, **options):
@@ -34,16 +36,31 @@ class ConsoleAdminSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
 
-def _with_checked_parameters(view, model):
+def _with_checked_parameters(view, model_admin):
     @wraps(view)
     def checked(request, *args, **kwargs):
         if request.GET.get(TO_FIELD_VAR, None) == "" or request.POST.get(TO_FIELD_VAR, None) == "":
             raise InvalidInput(_("The address is not valid."), detail="empty _to_field")
+        refuse_malformed_date_hierarchy(request.GET, model_admin.date_hierarchy)
         if request.method == "POST":
-            refuse_malformed_selection(request.POST.getlist(ACTION_CHECKBOX_NAME), model)
+            refuse_malformed_selection(
+                request.POST.getlist(ACTION_CHECKBOX_NAME), model_admin.model
+            )
         return view(request, *args, **kwargs)
 
     return checked
+
+
+DATE_PARTS = {"year": 4, "month": 2, "day": 2}  # the most digits each may have
+
+
+def refuse_malformed_date_hierarchy(query, date_hierarchy) -> None:
+    if not date_hierarchy:
+        return
+    for part, digits in DATE_PARTS.items():
+        values = query.getlist(f"{date_hierarchy}__{part}")
+        if any(not (v.isascii() and v.isdigit() and len(v) <= digits) for v in values):
+            raise InvalidInput(_("The address is not valid."), detail=f"malformed __{part}")
 
 
 def refuse_malformed_selection(values, model) -> None:

@@ -77,3 +77,13 @@ class TestMalformedAdminParameters:
         assert "Выберите корректный вариант" in response.content.decode()
         customer.refresh_from_db()
         assert customer.organization_id is not None
+
+    @pytest.mark.parametrize("year", ["99999999999999999999999999", "２０２６", "-1"])
+    def test_a_date_hierarchy_year_that_is_not_a_small_number_is_a_400(
+        self, client, administrator, year
+    ):
+        # Found by the fuzzing test: a huge year overflowed the admin's date arithmetic (500).
+        client.force_login(administrator)
+        url = reverse("admin:axes_accesslog_changelist")
+        assert client.get(url, {"attempt_time__year": year}).status_code == 400
+        assert client.get(url, {"attempt_time__year": "2026"}).status_code == 200
