@@ -15,9 +15,8 @@ from django.utils import timezone
 from proftiket.batching import claim
 from sla.models import Breach
 from tickets import lifecycle
-from tickets.models import Ticket, TicketEvent
+from tickets.models import CLOCK_RUNNING_STATUSES, Ticket, TicketEvent
 
-RUNNING = ["new", "in_progress"]
 BATCH = 1000
 Kind = TicketEvent.Kind
 
@@ -51,7 +50,9 @@ def record_breaches(*, now) -> int:
     ]  # fmt: skip
     for target, due_field, overdue in checks:
         already = Breach.objects.filter(ticket=OuterRef("pk"), target=target)
-        missing = Ticket.objects.filter(overdue, status__in=RUNNING).exclude(Exists(already))
+        missing = Ticket.objects.filter(overdue, status__in=CLOCK_RUNNING_STATUSES).exclude(
+            Exists(already)
+        )
         while rows := list(missing.values_list("pk", due_field)[:BATCH]):
             # The unique (ticket, target) constraint makes a concurrent insert a no-op.
             Breach.objects.bulk_create(
@@ -95,7 +96,7 @@ def warn_at_risk(*, now) -> int:
            resolution_due_at__gt=now)),
     ]  # fmt: skip
     for target, warned_field, condition in checks:
-        condition &= Q(status__in=RUNNING)
+        condition &= Q(status__in=CLOCK_RUNNING_STATUSES)
         warned += _claim_and_record(condition, {warned_field: now}, Kind.SLA_AT_RISK,
                                     now=now, data={"target": target})  # fmt: skip
     return warned
@@ -103,8 +104,13 @@ def warn_at_risk(*, now) -> int:
 
 def escalate_unassigned_critical(*, now) -> int:
     """A critical request nobody has taken after 15 minutes of business time: tell supervisors."""
-    condition = Q(status__in=RUNNING, priority=Ticket.Priority.CRITICAL, assignee__isnull=True,
-                  escalated_at__isnull=True, escalation_at__lte=now)  # fmt: skip
+    condition = Q(
+        status__in=CLOCK_RUNNING_STATUSES,
+        priority=Ticket.Priority.CRITICAL,
+        assignee__isnull=True,
+        escalated_at__isnull=True,
+        escalation_at__lte=now,
+    )
     return _claim_and_record(condition, {"escalated_at": now}, Kind.ESCALATED, now=now, data={})
 
 

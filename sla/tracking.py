@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from sla import clock
 from sla.calendars import working_day_calendar
+from tickets.models import CLOCK_RUNNING_STATUSES, TicketStatus
 
-RUNNING_STATUSES = frozenset({"new", "in_progress"})
 AT_RISK_SHARE = 0.2  # less than 20% of the target left
 
 
@@ -84,8 +84,8 @@ def on_filing(ticket) -> dict:
 def on_status_change(ticket, *, old: str, new: str, now: datetime) -> dict:
     """Stop the clock when work stops; restart it, moving the due times, when work resumes.
     Also (re)arms or disarms the automatic closing of a resolved request."""
-    updates = auto_close_moments(ticket, resolved_at=now) if new == "resolved" else {}
-    if old == "resolved":
+    updates = auto_close_moments(ticket, resolved_at=now) if new == TicketStatus.RESOLVED else {}
+    if old == TicketStatus.RESOLVED:
         updates = {"auto_close_at": None, "auto_close_reminder_at": None}
     return updates | _clock_change(ticket, old=old, new=new, now=now)
 
@@ -95,7 +95,7 @@ def _clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
     # without a target): the targets may appear later, e.g. with another priority.
     if ticket.plan_id is None:
         return {}
-    was_running, runs = old in RUNNING_STATUSES, new in RUNNING_STATUSES
+    was_running, runs = old in CLOCK_RUNNING_STATUSES, new in CLOCK_RUNNING_STATUSES
     if was_running and not runs:
         return {"sla_paused_since": now}
     if runs and not was_running and ticket.sla_paused_since is not None:
@@ -137,7 +137,7 @@ class Clock:
 def current(ticket, *, now: datetime) -> Clock | None:
     """The running (or stopped) SLA target of a request, with business time left."""
     targets = targets_of(ticket)
-    if targets is None or ticket.status == "closed":
+    if targets is None or ticket.status == TicketStatus.CLOSED:
         return None
     awaiting_first = ticket.first_response_at is None
     target = "first_response" if awaiting_first else "resolution"

@@ -34,13 +34,18 @@ from tickets.admin_forms import (
     engineers,
 )
 from tickets.formatting import render_text
-from tickets.models import REFERENCE_PREFIX, Attachment, Ticket, TicketEvent, parse_reference
+from tickets.models import (
+    OPEN_STATUSES,
+    REFERENCE_PREFIX,
+    Attachment,
+    Ticket,
+    TicketEvent,
+    parse_reference,
+)
 
 Action = lifecycle.Action
 S = Ticket.Status
 
-# The same list as the partial index `ticket_open_queue`, so that PostgreSQL can use it.
-QUEUE_STATUSES = [S.NEW, S.IN_PROGRESS, S.WAITING]
 # Most urgent first: priority, then the SLA resolution due time (none last), then age;
 # the same columns as the partial index `ticket_open_queue`.
 QUEUE_ORDERING = ["priority", F("resolution_due_at").asc(nulls_last=True), "created_at"]
@@ -93,7 +98,8 @@ class StatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == self.OPEN:
-            return queryset.filter(status__in=QUEUE_STATUSES)
+            # The statuses of the partial index `ticket_open_queue`, so that PostgreSQL uses it.
+            return queryset.filter(status__in=OPEN_STATUSES)
         if value in S.values:
             return queryset.filter(status=value)
         if value == self.ALL:

@@ -5,7 +5,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from tickets import attachments
-from tickets.models import Ticket
+from tickets.models import OPEN_STATUSES, Ticket
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -98,10 +98,7 @@ class WithdrawForm(forms.Form):
 
 # "Most urgent" means work still to do: a critical request closed last month is not urgent.
 OPEN_FIRST = Case(
-    When(
-        status__in=[Ticket.Status.NEW, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING],
-        then=Value(0),
-    ),
+    When(status__in=OPEN_STATUSES, then=Value(0)),
     When(status=Ticket.Status.RESOLVED, then=Value(1)),
     default=Value(2),
 )

@@ -24,13 +24,19 @@ from sla import tracking
 from sla.models import active_contract
 from tickets import attachments as attachment_rules
 from tickets import notifications
-from tickets.models import Attachment, Comment, Ticket, TicketEvent
+from tickets.models import (
+    CLOCK_RUNNING_STATUSES,
+    NOT_CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    Comment,
+    Ticket,
+    TicketEvent,
+)
 
 logger = logging.getLogger(__name__)
 S = Ticket.Status
 Kind = TicketEvent.Kind
-OPEN_STATUSES = frozenset({S.NEW, S.IN_PROGRESS, S.WAITING})
-NOT_CLOSED = OPEN_STATUSES | {S.RESOLVED}
 
 
 class TransitionRefused(Exception):
@@ -93,33 +99,32 @@ ACTION_LABELS = {
 
 @dataclass(frozen=True)
 class Transition:
-    sources: frozenset[str]
+    """An action's rule: from which statuses, to which one, by whom, recorded as what."""
+
+    sources: tuple[str, ...]
     target: str
-    parties: frozenset[Party]
+    party: Party
     event: str
 
 
+STAFF, CUSTOMER, SYSTEM = Party.STAFF, Party.CUSTOMER, Party.SYSTEM
 # The contract's rules. A closed request stays closed: a new question is a new request.
-TRANSITIONS: dict[Action, Transition] = {
-    Action.TAKE: Transition(frozenset({S.NEW}), S.IN_PROGRESS, frozenset({Party.STAFF}),
-                            Kind.STATUS_CHANGED),
-    Action.REQUEST_INFO: Transition(frozenset({S.NEW, S.IN_PROGRESS}), S.WAITING,
-                                    frozenset({Party.STAFF}), Kind.INFO_REQUESTED),
-    Action.PROVIDE_INFO: Transition(frozenset({S.WAITING}), S.IN_PROGRESS,
-                                    frozenset({Party.CUSTOMER}), Kind.CUSTOMER_REPLIED),
-    Action.RESOLVE: Transition(OPEN_STATUSES, S.RESOLVED, frozenset({Party.STAFF}), Kind.RESOLVED),
-    Action.CONFIRM: Transition(frozenset({S.RESOLVED}), S.CLOSED, frozenset({Party.CUSTOMER}),
-                               Kind.CONFIRMED),
-    Action.DISPUTE: Transition(frozenset({S.RESOLVED}), S.IN_PROGRESS,
-                               frozenset({Party.CUSTOMER}), Kind.DISPUTED),
-    Action.REOPEN: Transition(frozenset({S.RESOLVED}), S.IN_PROGRESS, frozenset({Party.STAFF}),
-                              Kind.REOPENED),
-    Action.WITHDRAW: Transition(NOT_CLOSED, S.CLOSED, frozenset({Party.CUSTOMER}),
-                                Kind.WITHDRAWN),
-    Action.CLOSE: Transition(NOT_CLOSED, S.CLOSED, frozenset({Party.STAFF}), Kind.CLOSED),
-    Action.AUTO_CLOSE: Transition(frozenset({S.RESOLVED}), S.CLOSED, frozenset({Party.SYSTEM}),
-                                  Kind.AUTO_CLOSED),
-}  # fmt: skip
+# fmt: off
+_RULES = [
+    # action             from                    to             who       history entry
+    (Action.TAKE,         (S.NEW,),               S.IN_PROGRESS, STAFF,    Kind.STATUS_CHANGED),
+    (Action.REQUEST_INFO, CLOCK_RUNNING_STATUSES, S.WAITING,     STAFF,    Kind.INFO_REQUESTED),
+    (Action.PROVIDE_INFO, (S.WAITING,),           S.IN_PROGRESS, CUSTOMER, Kind.CUSTOMER_REPLIED),
+    (Action.RESOLVE,      OPEN_STATUSES,          S.RESOLVED,    STAFF,    Kind.RESOLVED),
+    (Action.CONFIRM,      (S.RESOLVED,),          S.CLOSED,      CUSTOMER, Kind.CONFIRMED),
+    (Action.DISPUTE,      (S.RESOLVED,),          S.IN_PROGRESS, CUSTOMER, Kind.DISPUTED),
+    (Action.REOPEN,       (S.RESOLVED,),          S.IN_PROGRESS, STAFF,    Kind.REOPENED),
+    (Action.WITHDRAW,     NOT_CLOSED_STATUSES,    S.CLOSED,      CUSTOMER, Kind.WITHDRAWN),
+    (Action.CLOSE,        NOT_CLOSED_STATUSES,    S.CLOSED,      STAFF,    Kind.CLOSED),
+    (Action.AUTO_CLOSE,   (S.RESOLVED,),          S.CLOSED,      SYSTEM,   Kind.AUTO_CLOSED),
+]
+# fmt: on
+TRANSITIONS: dict[Action, Transition] = {action: Transition(*rule) for action, *rule in _RULES}
 
 CLOSE_REASONS = {
     Action.CONFIRM: Ticket.CloseReason.CONFIRMED,
@@ -150,7 +155,7 @@ def party_of(user: User | None, ticket: Ticket) -> Party | None:
 def can(user: User | None, ticket: Ticket, action: Action) -> bool:
     """May `user` take `action` on `ticket` in its current state?"""
     transition = TRANSITIONS[action]
-    return ticket.status in transition.sources and party_of(user, ticket) in transition.parties
+    return ticket.status in transition.sources and party_of(user, ticket) == transition.party
 
 
 def available_actions(user: User | None, ticket: Ticket) -> list[Action]:

@@ -24,8 +24,8 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from accounts.models import STAFF_ROLES, User
-from tickets.models import Ticket, TicketEvent
-from tickets.reports.common import OPEN, Report
+from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
+from tickets.reports.common import Report
 from tickets.reports.filters import Filters
 from tickets.reports.stats import duration_spreads
 from tickets.reports.tables import Column, Kind, Table, percent
@@ -109,7 +109,7 @@ def disputes(filters: Filters) -> dict[int, int]:
 def open_now(filters: Filters) -> dict[int, int]:
     """Open requests assigned to each engineer now, whatever the period."""
     rows = (
-        Ticket.objects.filter(filters.facets(), status__in=OPEN, assignee__isnull=False)
+        Ticket.objects.filter(filters.facets(), status__in=OPEN_STATUSES, assignee__isnull=False)
         .order_by()
         .values_list("assignee")
         .annotate(n=Count("pk"))

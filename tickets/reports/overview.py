@@ -7,12 +7,10 @@ from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.utils.translation import gettext as _
 
 from tickets import charts
-from tickets.models import Ticket
+from tickets.models import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, Ticket
 from tickets.reports.common import (
     EXPORT_CHUNK,
     LIST_LIMIT,
-    OPEN,
-    RUNNING,
     Labels,
     Report,
     priority_label,
@@ -43,7 +41,7 @@ def backlog_tables(filters: Filters) -> list[Table]:
 
     The period does not apply: the backlog is what is open today."""
     counts = (
-        Ticket.objects.filter(filters.facets(), status__in=OPEN)
+        Ticket.objects.filter(filters.facets(), status__in=OPEN_STATUSES)
         .order_by()
         .values_list("status", "priority", "type")
         .annotate(n=Count("pk"))
@@ -72,7 +70,7 @@ def backlog_tables(filters: Filters) -> list[Table]:
             _("Open backlog by status"),
             _("Status"),
             by_status,
-            OPEN,
+            OPEN_STATUSES,
             status_label,
         ),
         table(
@@ -156,7 +154,7 @@ def running_late(filters: Filters, *, now):
     first response due passed without a first response. Most overdue first."""
     first, resolution = _late_conditions(now)
     return (
-        Ticket.objects.filter(filters.facets(), status__in=RUNNING)
+        Ticket.objects.filter(filters.facets(), status__in=CLOCK_RUNNING_STATUSES)
         .filter(first | resolution)
         .annotate(
             target=Case(
@@ -182,7 +180,7 @@ def at_risk(filters: Filters, *, now):
     )
     resolution = Q(resolution_risk_at__lte=now, resolution_due_at__gte=now)
     return (
-        Ticket.objects.filter(filters.facets(), status__in=RUNNING)
+        Ticket.objects.filter(filters.facets(), status__in=CLOCK_RUNNING_STATUSES)
         .filter(first | resolution)
         .exclude(first_late | resolution_late)
         .annotate(

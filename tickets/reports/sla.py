@@ -24,12 +24,10 @@ from django.utils.translation import gettext as _
 
 from sla.models import Breach, Contract
 from tickets import charts
-from tickets.models import Ticket
+from tickets.models import CLOCK_RUNNING_STATUSES, DONE_STATUSES, Ticket
 from tickets.reports.common import (
-    DONE,
     EXPORT_CHUNK,
     LIST_LIMIT,
-    RUNNING,
     Audience,
     Labels,
     Report,
@@ -104,7 +102,7 @@ def counts(*, now) -> dict:
                 Q(first_breach__isnull=False)
                 | Q(
                     first_response_at__isnull=True,
-                    status__in=RUNNING,
+                    status__in=CLOCK_RUNNING_STATUSES,
                     first_response_due_at__lt=now,
                 )
             ),
@@ -112,14 +110,16 @@ def counts(*, now) -> dict:
         "resolution_met": Count(
             "pk",
             filter=resolution_due
-            & Q(status__in=DONE, resolved_at__isnull=False, resolution_breach__isnull=True),
+            & Q(
+                status__in=DONE_STATUSES, resolved_at__isnull=False, resolution_breach__isnull=True
+            ),
         ),
         "resolution_missed": Count(
             "pk",
             filter=resolution_due
             & (
                 Q(resolution_breach__isnull=False)
-                | Q(status__in=RUNNING, resolution_due_at__lt=now)
+                | Q(status__in=CLOCK_RUNNING_STATUSES, resolution_due_at__lt=now)
             ),
         ),
     }

@@ -17,7 +17,7 @@ from sla.models import active_contract
 from tickets import access, lifecycle
 from tickets.attachments import INLINE_CONTENT_TYPES
 from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
-from tickets.models import Attachment, Comment, Ticket, parse_reference
+from tickets.models import Attachment, Comment, Ticket, TicketEvent, parse_reference
 
 PAGE_SIZE = 25
 # The withdraw and dispute forms share a page and a field name: the prefix keeps their ids apart.
@@ -154,6 +154,7 @@ def _detail_context(request, ticket, **forms):
         # `Action.CONFIRM in actions` was silently always false.
         "Action": lifecycle.Action.__members__,
         "Status": Ticket.Status,
+        "Kind": TicketEvent.Kind,
         "auto_close_days": tracking.auto_close_days(ticket),
     }
 

@@ -1,0 +1,135 @@
+"""Rules about the shape of the code that review used to catch by eye.
+
+- Every group of statuses is defined once, beside the status itself (tickets/models.py), and
+  statuses and history-entry kinds are named by their members, never as bare strings.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from tickets.models import TicketEvent, TicketStatus
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("accounts", "proftiket", "sla", "tickets")
+STATUS_OWNER = Path("tickets/models.py")
+STATUS_VALUES = frozenset(TicketStatus.values)
+KIND_VALUES = frozenset(TicketEvent.Kind.values)
+# A status member is written `S.NEW`, `Status.NEW`, `Ticket.Status.NEW`, `TicketStatus.NEW`.
+STATUS_CLASS = re.compile(r"(^|\.)(S|Status|TicketStatus)$")
+# Keyword arguments that take a status or a kind: filter(status=…), kind__in=…, to_status=…
+STATUS_OR_KIND_ARGUMENT = re.compile(r"(^|_)(status|kind)(__in)?$")
+
+
+def app_modules():
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if "migrations" not in relative.parts:
+                yield relative
+
+
+def app_templates():
+    return sorted(path.relative_to(ROOT) for path in (ROOT / "templates").rglob("*.*"))
+
+
+def is_status_member(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in TicketStatus.names
+        and bool(STATUS_CLASS.search(ast.unparse(node.value)))
+    )
+
+
+def bare_value(node: ast.AST) -> str | None:
+    """The status or kind a string literal spells, if it is one."""
+    spelled = isinstance(node, ast.Constant) and isinstance(node.value, str)
+    return node.value if spelled and node.value in STATUS_VALUES | KIND_VALUES else None
+
+
+def group_definitions(tree: ast.Module) -> set[ast.AST]:
+    """The module-level `*_STATUSES = (…)` tuples of the owner: the one allowed place."""
+    return {
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and all(isinstance(t, ast.Name) and t.id.endswith("_STATUSES") for t in node.targets)
+    }
+
+
+def restatements(path: Path, source: str) -> list[str]:
+    """Where a module restates a status group or spells a status or kind as a string."""
+    tree = ast.parse(source)
+    allowed = group_definitions(tree) if path == STATUS_OWNER else set()
+    found = []
+
+    def report(node, what):
+        found.append(f"{path}:{node.lineno}: {what}: {ast.unparse(node)[:80]}")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.List | ast.Tuple | ast.Set) and node not in allowed:
+            members = [e for e in node.elts if is_status_member(e)]
+            strings = [e for e in node.elts if bare_value(e)]
+            if len(members) >= 2:
+                report(node, "a group of statuses restated")
+            elif strings and len(strings) == len(node.elts):
+                report(node, "statuses or kinds as bare strings")
+        elif isinstance(node, ast.Compare):
+            for operand in [node.left, *node.comparators]:
+                if bare_value(operand):
+                    report(node, "compared with a bare status or kind")
+        elif (
+            isinstance(node, ast.keyword)
+            and STATUS_OR_KIND_ARGUMENT.search(node.arg or "")
+            and bare_value(node.value)
+        ):
+            report(node.value, f"{node.arg}= a bare string")
+    return found
+
+
+TEMPLATE_COMPARISON = re.compile(r"""(status|kind)\s*(==|!=|in)\s*["']([a-z_]+)["']""")
+
+
+def test_status_groups_and_kinds_have_one_owner():
+    found = []
+    for path in app_modules():
+        found += restatements(path, (ROOT / path).read_text(encoding="utf-8"))
+    for path in app_templates():
+        for number, line in enumerate((ROOT / path).read_text(encoding="utf-8").splitlines(), 1):
+            for match in TEMPLATE_COMPARISON.finditer(line):
+                if match.group(3) in STATUS_VALUES | KIND_VALUES:
+                    found.append(f"{path}:{number}: {match.group(0)}")
+    assert found == [], "Use the groups in tickets/models.py and the members:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'OPEN = ["new", "in_progress", "waiting"]',
+        "RUNNING = (S.NEW, S.IN_PROGRESS)",
+        "queryset.filter(status__in=[Ticket.Status.NEW, Ticket.Status.WAITING])",
+        'queryset.filter(status="resolved")',
+        'if ticket.status == "closed": pass',
+        'EVENTS = frozenset({"sla_at_risk", "escalated"})',
+        'if event.kind in {"disputed", "split"}: pass',
+        "_record(ticket, kind='created', actor=None)",
+    ],
+)
+def test_the_owner_check_catches_a_restatement(source):
+    assert restatements(Path("tickets/elsewhere.py"), source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from tickets.models import OPEN_STATUSES\nqueryset.filter(status__in=OPEN_STATUSES)",
+        "EVENTS = {Kind.RESOLVED, Kind.CLOSED}",
+        "TAKE = (S.NEW,)",
+        'COLUMNS = {"resolved": 1, "closed": 2}',
+        'NEW = "new", _("New")',
+    ],
+)
+def test_the_owner_check_lets_uses_of_the_owner_pass(source):
+    assert restatements(Path("tickets/elsewhere.py"), source) == []
