@@ -2,6 +2,8 @@
 
 - Every group of statuses is defined once, beside the status itself (tickets/models.py), and
   statuses and history-entry kinds are named by their members, never as bare strings.
+- The apps depend one way: sla (clock, calendars, working days, plans, contracts, breaches)
+  imports nothing of tickets; what acts on requests lives in tickets.
 """
 
 import ast
@@ -133,3 +135,48 @@ def test_the_owner_check_catches_a_restatement(source):
 )
 def test_the_owner_check_lets_uses_of_the_owner_pass(source):
     assert restatements(Path("tickets/elsewhere.py"), source) == []
+
+
+def imported_modules(source: str) -> list[tuple[int, str]]:
+    """(line, module) of every import in a module, also those inside functions."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.lineno, node.module)]
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def tickets_imports(path: Path, source: str) -> list[str]:
+    return [
+        f"{path}:{line}: imports {module}"
+        for line, module in imported_modules(source)
+        if module == "tickets" or module.startswith("tickets.")
+    ]
+
+
+def test_sla_imports_nothing_of_tickets():
+    found = []
+    for path in sorted((ROOT / "sla").rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        found += tickets_imports(relative, path.read_text(encoding="utf-8"))
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from tickets.models import Ticket",
+        "from tickets import lifecycle",
+        "import tickets.notifications",
+        "def f():\n    from tickets.models import Ticket",
+    ],
+)
+def test_the_dependency_check_catches_an_import_of_tickets(source):
+    assert tickets_imports(Path("sla/x.py"), source)
+
+
+def test_the_dependency_check_lets_other_imports_pass():
+    assert tickets_imports(Path("sla/x.py"), "from sla import clock\nimport ticketsystem") == []

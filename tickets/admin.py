@@ -22,9 +22,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from sla import tracking
 from sla.models import Breach
-from tickets import lifecycle
+from tickets import lifecycle, sla_tracking
 from tickets.admin_forms import (
     ComposeForm,
     ConsoleActionForm,
@@ -286,7 +285,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("SLA: time left"), ordering="resolution_due_at")
     def sla_left(self, obj):
-        sla = tracking.current(obj, now=timezone.now())
+        sla = sla_tracking.current(obj, now=timezone.now())
         if sla is None:
             return "—"
         state = "breached" if sla.breached else "at-risk" if sla.at_risk else "ok"
@@ -721,10 +720,10 @@ def _sla_text(sla) -> str:
 
 def _sla_explanation(ticket):
     """Time left on the running target and how it was computed, for the request page."""
-    sla = tracking.current(ticket, now=timezone.now())
+    sla = sla_tracking.current(ticket, now=timezone.now())
     if sla is None:
         return None
-    targets = tracking.targets_of(ticket)
+    targets = sla_tracking.targets_of(ticket)
     return {
         "clock": sla,
         "text": _sla_text(sla),

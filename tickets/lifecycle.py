@@ -20,10 +20,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from proftiket.batching import claim
-from sla import tracking
 from sla.models import active_contract
 from tickets import attachments as attachment_rules
-from tickets import notifications
+from tickets import notifications, sla_tracking
 from tickets.models import (
     CLOCK_RUNNING_STATUSES,
     NOT_CLOSED_STATUSES,
@@ -264,9 +263,9 @@ def _move(
     if transition.target == S.CLOSED:
         updates |= {"closed_at": now, "close_reason": CLOSE_REASONS[action]}
     if transition.target == S.RESOLVED:
-        updates |= {"resolved_at": now, "resolution_time": tracking.elapsed(ticket, until=now)}
+        updates |= {"resolved_at": now, "resolution_time": sla_tracking.elapsed(ticket, until=now)}
         _record_if_late(ticket, "resolution", at=now)
-    updates |= tracking.on_status_change(ticket, old=old, new=transition.target, now=now)
+    updates |= sla_tracking.on_status_change(ticket, old=old, new=transition.target, now=now)
     # Guard on the status we decided on: if it moved meanwhile, the decision is void.
     rows = (
         Ticket.objects.filter(pk=ticket.pk, status=old, version=ticket.version)
@@ -322,15 +321,15 @@ def _first_response(ticket: Ticket, actor: User) -> dict:
         _record_if_late(ticket, "first_response", at=now)
         return {
             "first_response_at": now,
-            "first_response_time": tracking.elapsed(ticket, until=now),
+            "first_response_time": sla_tracking.elapsed(ticket, until=now),
         }
     return {}
 
 
 def _record_if_late(ticket: Ticket, target: str, *, at) -> None:
-    if missed := tracking.missed(ticket, target, at=at):
+    if missed := sla_tracking.missed(ticket, target, at=at):
         due, late_by = missed
-        tracking.record_breach(ticket, target, due_at=due, met_at=at, late_by=late_by)
+        sla_tracking.record_breach(ticket, target, due_at=due, met_at=at, late_by=late_by)
 
 
 # --- Customer actions --------------------------------------------------------------------------
@@ -370,7 +369,7 @@ def create_ticket(
         last_activity_at=now,
         status_changed_at=now,
     )
-    for field, value in tracking.on_filing(ticket).items():
+    for field, value in sla_tracking.on_filing(ticket).items():
         setattr(ticket, field, value)
     ticket.save()
     _attach(ticket, files, uploaded_by=requester)
@@ -498,7 +497,7 @@ def set_priority(
         return
     old = Ticket.Priority(ticket.priority)
     _touch(ticket, expected_version=expected_version, priority=priority,
-           **tracking.on_priority_change(ticket, priority=priority))  # fmt: skip
+           **sla_tracking.on_priority_change(ticket, priority=priority))  # fmt: skip
     _record(
         ticket,
         Kind.PRIORITY_CHANGED,
@@ -602,7 +601,7 @@ def split(ticket: Ticket, *, actor: User, comment: Comment, subject: str) -> Tic
         contract_id=ticket.contract_id,
         plan_id=ticket.plan_id,
     )
-    for field, value in tracking.on_filing(new).items():
+    for field, value in sla_tracking.on_filing(new).items():
         setattr(new, field, value)
     new.save()
     for attachment in comment.attachments.all():

@@ -22,7 +22,7 @@ from django_q.tasks import async_task
 from accounts.models import Role, User
 from proftiket.batching import claim
 from proftiket.mail import send_templated_mail
-from sla import tracking
+from tickets import sla_tracking
 from tickets.models import TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def _context(event, audience: str) -> dict:
         "closes_on": _local_date(event.data.get("closes_at")),
         "sla_target": _target_label(event.data.get("target")),
         "assignee": ticket.assignee.full_name if ticket.assignee_id else "",
-        "auto_close_days": tracking.auto_close_days(ticket),
+        "auto_close_days": sla_tracking.auto_close_days(ticket),
     }
 
 

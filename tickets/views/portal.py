@@ -12,9 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sla import tracking
 from sla.models import active_contract
-from tickets import access, lifecycle
+from tickets import access, lifecycle, sla_tracking
 from tickets.attachments import INLINE_CONTENT_TYPES
 from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
 from tickets.models import Attachment, Comment, Ticket, TicketEvent, parse_reference
@@ -155,7 +154,7 @@ def _detail_context(request, ticket, **forms):
         "Action": lifecycle.Action.__members__,
         "Status": Ticket.Status,
         "Kind": TicketEvent.Kind,
-        "auto_close_days": tracking.auto_close_days(ticket),
+        "auto_close_days": sla_tracking.auto_close_days(ticket),
     }
 
 

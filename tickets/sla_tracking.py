@@ -1,7 +1,9 @@
 """The SLA of one request: due times, the stopped clock, breaches and time left.
 
 The lifecycle asks this module what to write (dicts of field values), and writes it in its
-own guarded UPDATE; the arithmetic itself is sla.clock's. The clock runs while support works
+own guarded UPDATE; the arithmetic itself is sla.clock's, the calendars and plans sla's.
+It lives here, not in sla, because it decides by the request's status: sla knows nothing
+of requests. The clock runs while support works
 (New, In progress) and stops while the request waits for the customer or is resolved; when it
 restarts, the due times move on by the business time that passed. A priority change
 recomputes the targets from the original filing time.
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from sla import clock
 from sla.calendars import working_day_calendar
+from sla.models import Breach
 from tickets.models import CLOCK_RUNNING_STATUSES, TicketStatus
 
 AT_RISK_SHARE = 0.2  # less than 20% of the target left
@@ -157,8 +160,6 @@ def current(ticket, *, now: datetime) -> Clock | None:
 
 def record_breach(ticket, target: str, *, due_at: datetime, met_at=None, late_by=None) -> None:
     """Record a missed target once; a later call only adds when and how late it was met."""
-    from sla.models import Breach
-
     breach, created = Breach.objects.get_or_create(
         ticket=ticket, target=target,
         defaults={"due_at": due_at, "met_at": met_at, "late_by": late_by},
