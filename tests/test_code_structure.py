@@ -4,6 +4,7 @@
   statuses and history-entry kinds are named by their members, never as bare strings.
 - The apps depend one way: sla (clock, calendars, working days, plans, contracts, breaches)
   imports nothing of tickets; what acts on requests lives in tickets.
+- No module of the apps grows past ~600 lines: a bigger one becomes a package.
 """
 
 import ast
@@ -180,3 +181,28 @@ def test_the_dependency_check_catches_an_import_of_tickets(source):
 
 def test_the_dependency_check_lets_other_imports_pass():
     assert tickets_imports(Path("sla/x.py"), "from sla import clock\nimport ticketsystem") == []
+
+
+MAX_MODULE_LINES = 600
+# Modules allowed to stay over the limit for now, each with the most lines it may have: the
+# allowance only shrinks, and goes once the module is split.
+OVERSIZE_ALLOWED = {
+    # The console; split into a package by the console rewrite that follows issue 13.
+    Path("tickets/admin.py"): 745,
+}
+
+
+def test_no_app_module_is_longer_than_600_lines():
+    too_long = {}
+    for path in app_modules():
+        count = len((ROOT / path).read_text(encoding="utf-8").splitlines())
+        if count > OVERSIZE_ALLOWED.get(path, MAX_MODULE_LINES):
+            too_long[str(path)] = count
+    assert too_long == {}, "Split these into packages by job"
+
+
+def test_an_oversize_allowance_goes_once_the_module_is_small_enough():
+    for path, allowed in OVERSIZE_ALLOWED.items():
+        count = len((ROOT / path).read_text(encoding="utf-8").splitlines())
+        assert count > MAX_MODULE_LINES, f"{path} is {count} lines now: drop its allowance"
+        assert allowed - count < 50, f"{path} shrank to {count} lines: lower its allowance"

@@ -98,7 +98,7 @@ class TestAutoClose:
     ):
         racing = file_and_resolve(customer, agent, moscow(2026, 12, 1, 12, 0))
         other = file_and_resolve(customer, agent, moscow(2026, 12, 1, 12, 0))
-        select = lifecycle._next_batch
+        select = lifecycle.batch._next_batch
 
         def select_then_customer_disputes(*args, **kwargs):
             ids = select(*args, **kwargs)
@@ -107,7 +107,7 @@ class TestAutoClose:
                                   reason="Не помогло")  # fmt: skip
             return ids
 
-        monkeypatch.setattr(lifecycle, "_next_batch", select_then_customer_disputes)
+        monkeypatch.setattr(lifecycle.batch, "_next_batch", select_then_customer_disputes)
         closed = lifecycle.auto_close_due(now=moscow(2027, 6, 1, 0, 0), batch_size=10)
         assert closed == [other.pk]
         racing.refresh_from_db()
