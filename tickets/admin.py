@@ -23,7 +23,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from sla.models import Breach
-from tickets import lifecycle, sla_tracking
+from tickets import access, lifecycle, sla_tracking
 from tickets.admin_forms import (
     ComposeForm,
     ConsoleActionForm,
@@ -248,11 +248,12 @@ class TicketAdmin(admin.ModelAdmin):
         css = {"all": ["css/console.css"]}
 
     def get_queryset(self, request):
+        # The same rule as the portal's (tickets.access): support staff see every request.
         return (
-            super()
-            .get_queryset(request)
+            access.visible_tickets(request.user)
             .select_related("organization", "requester", "assignee", "plan__calendar")
             .prefetch_related("plan__targets")
+            .order_by(*self.get_ordering(request))
         )
 
     def has_add_permission(self, request):

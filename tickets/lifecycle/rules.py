@@ -11,7 +11,8 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
+from accounts.models import User
+from tickets import access
 from tickets.models import (
     CLOCK_RUNNING_STATUSES,
     NOT_CLOSED_STATUSES,
@@ -123,15 +124,9 @@ def party_of(user: User | None, ticket: Ticket) -> Party | None:
     """How `user` stands towards this request (None: no business with it at all)."""
     if user is None:
         return Party.SYSTEM
-    if not user.is_active:
+    if not access.can_see(user, ticket):
         return None
-    if user.is_staff:
-        return Party.STAFF
-    if ticket.organization_id != user.organization_id:
-        return None
-    if ticket.requester_id == user.pk or user.role == Role.CUSTOMER_MANAGER:
-        return Party.CUSTOMER
-    return None
+    return Party.STAFF if user.is_staff else Party.CUSTOMER
 
 
 def can(user: User | None, ticket: Ticket, action: Action) -> bool:
