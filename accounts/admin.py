@@ -106,6 +106,9 @@ class UserAdmin(admin.ModelAdmin):
         return False  # deactivate instead: their requests and messages stay
 
     def save_model(self, request, obj, form, change):
+        if change and "role" in form.changed_data:
+            services.set_role(obj, role=obj.role, actor=request.user)  # saves the rest too
+            return
         if change:
             super().save_model(request, obj, form, change)
             return

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from accounts.models import Language, Organization, Role, User
+from accounts.services import set_role
 from sla.models import Contract, PlanTarget, SupportPlan, default_calendar
 from tickets import lifecycle, notifications
 from tickets.models import Ticket
@@ -58,12 +59,11 @@ def seed_accounts() -> dict[str, User]:
     for demo in DEMO_USERS:
         user = User.objects.filter(email=demo.email).first() or User(email=demo.email)
         user.full_name = demo.full_name
-        user.role = demo.role
         user.organization = organizations.get(demo.organization)
         user.language = user.language or Language.RUSSIAN
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
-        user.save()
+        set_role(user, role=demo.role, actor=None)
         users[demo.email] = user
     return users
 

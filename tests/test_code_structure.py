@@ -5,6 +5,7 @@
 - The apps depend one way: sla (clock, calendars, working days, plans, contracts, breaches)
   imports nothing of tickets; what acts on requests lives in tickets.
 - No module of the apps grows past ~600 lines: a bigger one becomes a package.
+- A user's role changes only through accounts.services.set_role (which moves their group).
 """
 
 import ast
@@ -206,3 +207,30 @@ def test_an_oversize_allowance_goes_once_the_module_is_small_enough():
         count = len((ROOT / path).read_text(encoding="utf-8").splitlines())
         assert count > MAX_MODULE_LINES, f"{path} is {count} lines now: drop its allowance"
         assert allowed - count < 50, f"{path} shrank to {count} lines: lower its allowance"
+
+
+ROLE_OWNER = Path("accounts/services.py")
+
+
+def role_assignments(path: Path, source: str) -> list[str]:
+    return [
+        f"{path}:{node.lineno}: {ast.unparse(node)[:80]}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+        and any(
+            isinstance(target, ast.Attribute) and target.attr == "role"
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        )
+    ]
+
+
+def test_roles_change_only_through_set_role():
+    found = []
+    for path in app_modules():
+        if path != ROLE_OWNER:
+            found += role_assignments(path, (ROOT / path).read_text(encoding="utf-8"))
+    assert found == [], "Call accounts.services.set_role"
+
+
+def test_the_role_check_catches_an_assignment():
+    assert role_assignments(Path("x.py"), "user.role = Role.AGENT\nuser.save()")
