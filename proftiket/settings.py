@@ -139,6 +139,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
+# Dates and times by name per language (proftiket/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["proftiket.formats"]
 
 # --- Static and media files ---
 STATIC_URL = "static/"

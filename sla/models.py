@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from sla import clock
@@ -102,7 +102,8 @@ class WeeklyHours(models.Model):
         ordering = ["weekday", "opens"]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+        opens, closes = (formats.time_format(t, "TIME_FORMAT") for t in (self.opens, self.closes))
+        return f"{self.get_weekday_display()} {opens}–{closes}"
 
     def clean(self):
         if self.closes != time(0) and self.opens is not None and self.closes <= self.opens:
@@ -124,7 +125,7 @@ class CalendarDay(models.Model):
         ordering = ["date", "opens"]
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y} {self.note}"
+        return f"{formats.date_format(self.date, 'SHORT_DATE_FORMAT')} {self.note}"
 
     def clean(self):
         if (self.opens is None) != (self.closes is None):
@@ -148,7 +149,7 @@ class WorkingDayOverride(models.Model):
         ordering = ["date"]
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y}"
+        return formats.date_format(self.date, "SHORT_DATE_FORMAT")
 
 
 class SupportPlan(models.Model):

@@ -6,6 +6,7 @@
   imports nothing of tickets; what acts on requests lives in tickets.
 - No module of the apps grows past ~600 lines: a bigger one becomes a package.
 - A user's role changes only through accounts.services.set_role (which moves their group).
+- Dates are shown through the formats of proftiket/formats by name, never a pattern.
 """
 
 import ast
@@ -234,3 +235,49 @@ def test_roles_change_only_through_set_role():
 
 def test_the_role_check_catches_an_assignment():
     assert role_assignments(Path("x.py"), "user.role = Role.AGENT\nuser.save()")
+
+
+# A day-first display pattern written out ("d.m.Y", "%d.%m", "m.Y"): the formats module's job.
+DISPLAY_PATTERN = re.compile(r"(%d\.%m|%m\.%Y|\b[dj]\.m\b|\bm\.Y\b|\bH:i\b)")
+DATE_FILTER = re.compile(r"""\|date:["']([^"']*)["']""")
+
+
+def display_patterns(path: Path, source: str) -> list[str]:
+    return [
+        f"{path}:{node.lineno}: {node.value!r}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and DISPLAY_PATTERN.search(node.value)
+    ]
+
+
+def test_dates_are_formatted_by_name():
+    found = []
+    for path in app_modules():
+        if "formats" not in path.parts:
+            found += display_patterns(path, (ROOT / path).read_text(encoding="utf-8"))
+    for path in app_templates():
+        for number, line in enumerate((ROOT / path).read_text(encoding="utf-8").splitlines(), 1):
+            for match in DATE_FILTER.finditer(line):
+                if match.group(1) != "c" and not match.group(1).endswith("_FORMAT"):
+                    found.append(f"{path}:{number}: {match.group(0)}")
+    assert found == [], "Name a format of proftiket/formats (SHORT_DATETIME_FORMAT, …)"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'formats.date_format(value, "d.m.Y")',
+        'moment.strftime("%d.%m %H:%M")',
+        'f"{day:%d.%m.%Y}"',
+        'label = "m.Y"',
+    ],
+)
+def test_the_format_check_catches_a_pattern(source):
+    assert display_patterns(Path("x.py"), source)
+
+
+def test_the_format_check_lets_machine_formats_pass():
+    source = 'f"{start:%Y%m%d}"\nvalue.strftime("%Y-%m-%d %H:%M")\nformat_html("{}.m", x)'
+    assert display_patterns(Path("x.py"), source) == []

@@ -17,7 +17,7 @@ from django.db.models import F, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +32,7 @@ from tickets.admin_forms import (
     TicketConsoleForm,
     engineers,
 )
-from tickets.formatting import render_text
+from tickets.formatting import duration_text, render_text
 from tickets.models import (
     OPEN_STATUSES,
     REFERENCE_PREFIX,
@@ -282,7 +282,9 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("last activity"), ordering="last_activity_at")
     def last_activity(self, obj):
         # Compact, so that the queue fits a laptop screen next to the filters.
-        return timezone.localtime(obj.last_activity_at).strftime("%d.%m %H:%M")
+        return formats.date_format(
+            timezone.localtime(obj.last_activity_at), "COMPACT_DATETIME_FORMAT"
+        )
 
     @admin.display(description=_("SLA: time left"), ordering="resolution_due_at")
     def sla_left(self, obj):
@@ -295,7 +297,8 @@ class TicketAdmin(admin.ModelAdmin):
         return format_html(
             '<span class="console-sla console-sla-{}" title="{}">{}</span>',
             state,
-            sla.due_at and timezone.localtime(sla.due_at).strftime("%d.%m.%Y %H:%M"),
+            sla.due_at
+            and formats.date_format(timezone.localtime(sla.due_at), "SHORT_DATETIME_FORMAT"),
             _sla_text(sla),
         )
 
@@ -703,20 +706,14 @@ def _status_message(ticket):
     }
 
 
-def _duration_text(delta) -> str:
-    minutes = int(abs(delta).total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
-
-
 def _sla_text(sla) -> str:
     if sla.paused and sla.left < timedelta(0):
-        return _("stopped, overdue by %(late)s") % {"late": _duration_text(sla.left)}
+        return _("stopped, overdue by %(late)s") % {"late": duration_text(sla.left)}
     if sla.paused:
-        return _("stopped, %(left)s left") % {"left": _duration_text(sla.left)}
+        return _("stopped, %(left)s left") % {"left": duration_text(sla.left)}
     if sla.breached:
-        return _("overdue by %(late)s") % {"late": _duration_text(sla.left)}
-    return _duration_text(sla.left)
+        return _("overdue by %(late)s") % {"late": duration_text(sla.left)}
+    return duration_text(sla.left)
 
 
 def _sla_explanation(ticket):
@@ -731,10 +728,10 @@ def _sla_explanation(ticket):
         "state": "paused" if sla.paused else "breached" if sla.breached
         else "at-risk" if sla.at_risk else "ok",
         "target_label": Breach.Target(sla.target).label,
-        "target": _duration_text(sla.total),
-        "first_response_target": _duration_text(targets.first_response),
-        "resolution_target": _duration_text(targets.resolution),
-        "paused_for": _duration_text(ticket.sla_paused_for),
+        "target": duration_text(sla.total),
+        "first_response_target": duration_text(targets.first_response),
+        "resolution_target": duration_text(targets.resolution),
+        "paused_for": duration_text(ticket.sla_paused_for),
         "plan": ticket.plan,
         "calendar": ticket.plan.calendar,
         "first_response_due_at": ticket.first_response_due_at,

@@ -4,6 +4,7 @@ requests running late or about to (as of now)."""
 from collections import Counter
 
 from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from tickets import charts
@@ -125,14 +126,14 @@ def _per_bucket(queryset, field: str, filters: Filters) -> dict:
 
 def flow_chart(filters: Filters, flow: Table) -> charts.Chart:
     """Lines of requests created and resolved per bucket of the period."""
-    date_format = "%d.%m" if filters.bucket != "month" else "%m.%Y"
+    label = "SHORT_DAY_MONTH_FORMAT" if filters.bucket != "month" else "SHORT_YEAR_MONTH_FORMAT"
     return charts.line_chart(
         title=_("Requests created and resolved"),
         description=_(
             "Requests created and resolved per day or week of the period; the same "
             "numbers are in the table below."
         ),
-        categories=[row[0].strftime(date_format) for row in flow.rows],
+        categories=[formats.date_format(row[0], label) for row in flow.rows],
         series=[
             charts.Series(_("Created"), [row[1] for row in flow.rows]),
             charts.Series(_("Resolved"), [row[2] for row in flow.rows]),

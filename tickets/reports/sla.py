@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, FilteredRelation, Q
 from django.db.models.functions import TruncMonth
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from sla.models import Breach, Contract
@@ -274,7 +275,9 @@ def month_chart(by_month: Table) -> charts.Chart:
             "Share of requests that met the first-response and the resolution "
             "target, by the month they were filed in; the numbers are in the table."
         ),
-        categories=[row[0].strftime("%m.%Y") for row in by_month.rows],
+        categories=[
+            formats.date_format(row[0], "SHORT_YEAR_MONTH_FORMAT") for row in by_month.rows
+        ],
         series=[
             charts.Series(_("First response in time, %"), [row[3] for row in by_month.rows]),
             charts.Series(_("Resolution in time, %"), [row[6] for row in by_month.rows]),
