@@ -355,7 +355,7 @@ class TestPercentiles:
         assert empty == {(): {"resolution_time": stats.Spread(0, None, None)}}
 
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's")
-    def test_the_window_fallback_matches_percentile_cont(self, durations):
+    def test_the_python_computation_matches_percentile_cont(self, durations):
         queryset = Ticket.objects.all()
         kwargs = {
             "fields": ["first_response_time", "resolution_time"],
@@ -371,7 +371,7 @@ class TestPercentiles:
                 key=str,
             )
 
-        assert normalised(stats.window_percentile_rows(queryset, **kwargs)) == normalised(
+        assert normalised(stats.python_percentile_rows(queryset, **kwargs)) == normalised(
             stats.percentile_cont_rows(queryset, **kwargs)
         )
 
