@@ -39,9 +39,14 @@ class ContractInForceFilter(admin.SimpleListFilter):
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "short_name", "tax_number", "contact_email", "is_active", "has_contract",
+        "name",
+        "short_name",
+        "tax_number",
+        "contact_email",
+        "is_active",
+        "has_contract",
         "user_count",
-    ]  # fmt: skip
+    ]
     list_filter = ["is_active", ContractInForceFilter]
     search_fields = ["name", "short_name", "tax_number", "contact_email"]
     inlines = [OrganizationUserInline]

@@ -144,10 +144,13 @@ class WaitingForCustomerFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (str(days), ngettext("longer than %(count)d day", "longer than %(count)d days", days)
-             % {"count": days})
+            (
+                str(days),
+                ngettext("longer than %(count)d day", "longer than %(count)d days", days)
+                % {"count": days},
+            )
             for days in self.DAYS
-        ]  # fmt: skip
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -291,12 +294,9 @@ class TicketAdmin(admin.ModelAdmin):
         sla = sla_tracking.current(obj, now=timezone.now())
         if sla is None:
             return "—"
-        state = "breached" if sla.breached else "at-risk" if sla.at_risk else "ok"
-        if sla.paused:
-            state = "paused"
         return format_html(
             '<span class="console-sla console-sla-{}" title="{}">{}</span>',
-            state,
+            _sla_state(sla),
             sla.due_at
             and formats.date_format(timezone.localtime(sla.due_at), "SHORT_DATETIME_FORMAT"),
             _sla_text(sla),
@@ -695,8 +695,9 @@ def _change_url(ticket):
 
 
 def _attachment_url(ticket, attachment):
-    return reverse("tickets:attachment", args=[ticket.reference, attachment.pk,
-                                               attachment.original_name])  # fmt: skip
+    return reverse(
+        "tickets:attachment", args=[ticket.reference, attachment.pk, attachment.original_name]
+    )
 
 
 def _status_message(ticket):
@@ -704,6 +705,13 @@ def _status_message(ticket):
         "ref": ticket.reference,
         "status": ticket.get_status_display(),
     }
+
+
+def _sla_state(sla) -> str:
+    """The SLA clock's state, as the CSS class suffix of its badge."""
+    if sla.paused:
+        return "paused"
+    return "breached" if sla.breached else "at-risk" if sla.at_risk else "ok"
 
 
 def _sla_text(sla) -> str:
@@ -725,8 +733,7 @@ def _sla_explanation(ticket):
     return {
         "clock": sla,
         "text": _sla_text(sla),
-        "state": "paused" if sla.paused else "breached" if sla.breached
-        else "at-risk" if sla.at_risk else "ok",
+        "state": _sla_state(sla),
         "target_label": Breach.Target(sla.target).label,
         "target": duration_text(sla.total),
         "first_response_target": duration_text(targets.first_response),
@@ -736,4 +743,4 @@ def _sla_explanation(ticket):
         "calendar": ticket.plan.calendar,
         "first_response_due_at": ticket.first_response_due_at,
         "resolution_due_at": ticket.resolution_due_at,
-    }  # fmt: skip
+    }

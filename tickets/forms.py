@@ -13,11 +13,13 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 def _files_help_text() -> str:
-    return _("Screenshots, logs, archives, PDF, packet captures: up to %(count)d files, "
-             "%(size)d MB each. You can drop files here or paste a screenshot.") % {
+    return _(
+        "Screenshots, logs, archives, PDF, packet captures: up to %(count)d files, "
+        "%(size)d MB each. You can drop files here or paste a screenshot."
+    ) % {
         "count": settings.ATTACHMENT_MAX_FILES,
         "size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
-    }  # fmt: skip
+    }
 
 
 class MultipleFileField(forms.FileField):

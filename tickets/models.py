@@ -149,20 +149,29 @@ class Ticket(models.Model):
     # The SLA: the contract and plan it was filed under (a later plan change does not rewrite
     # history), the due times, and the business time the clock has been stopped for.
     contract = models.ForeignKey(
-        "sla.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="tickets",
-    )  # fmt: skip
+        "sla.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
     plan = models.ForeignKey(
-        "sla.SupportPlan", verbose_name=_("support plan"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="tickets",
-    )  # fmt: skip
+        "sla.SupportPlan",
+        verbose_name=_("support plan"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     sla_paused_since = models.DateTimeField(_("SLA clock stopped since"), null=True, blank=True)
     sla_paused_for = models.DurationField(
-        _("SLA clock stopped for"), default=timedelta(0),
+        _("SLA clock stopped for"),
+        default=timedelta(0),
         help_text=_("Business time spent waiting for the customer or resolved."),
-    )  # fmt: skip
+    )
     # Business time (on the plan's calendar, the stopped clock excluded) it took to answer and
     # to resolve: written when it happens, so that reports aggregate them in the database.
     first_response_time = models.DurationField(

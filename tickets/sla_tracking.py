@@ -45,9 +45,14 @@ def schedule_of(ticket) -> clock.Schedule:
 
 ESCALATE_UNASSIGNED_CRITICAL_AFTER = timedelta(minutes=15)
 _NO_TARGETS = dict.fromkeys(
-    ["first_response_due_at", "resolution_due_at", "first_response_risk_at",
-     "resolution_risk_at", "escalation_at"]
-)  # fmt: skip
+    [
+        "first_response_due_at",
+        "resolution_due_at",
+        "first_response_risk_at",
+        "resolution_risk_at",
+        "escalation_at",
+    ]
+)
 
 
 def due_times(ticket, *, paused_for: timedelta) -> dict:
@@ -103,8 +108,12 @@ def _clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
         return {"sla_paused_since": now}
     if runs and not was_running and ticket.sla_paused_since is not None:
         paused_for = ticket.sla_paused_for + _stopped_now(ticket, now)
-        return {"sla_paused_since": None, "sla_paused_for": paused_for,
-                **due_times(ticket, paused_for=paused_for), **_REARM}  # fmt: skip
+        return {
+            "sla_paused_since": None,
+            "sla_paused_for": paused_for,
+            **due_times(ticket, paused_for=paused_for),
+            **_REARM,
+        }
     return {}
 
 
@@ -161,9 +170,10 @@ def current(ticket, *, now: datetime) -> Clock | None:
 def record_breach(ticket, target: str, *, due_at: datetime, met_at=None, late_by=None) -> None:
     """Record a missed target once; a later call only adds when and how late it was met."""
     breach, created = Breach.objects.get_or_create(
-        ticket=ticket, target=target,
+        ticket=ticket,
+        target=target,
         defaults={"due_at": due_at, "met_at": met_at, "late_by": late_by},
-    )  # fmt: skip
+    )
     if not created and met_at is not None and breach.met_at is None:
         Breach.objects.filter(pk=breach.pk).update(met_at=met_at, late_by=late_by)
 

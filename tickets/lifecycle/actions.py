@@ -106,11 +106,13 @@ def _move(
         _record_if_late(ticket, "resolution", at=now)
     updates |= sla_tracking.on_status_change(ticket, old=old, new=transition.target, now=now)
     # Guard on the status we decided on: if it moved meanwhile, the decision is void.
-    rows = (
-        Ticket.objects.filter(pk=ticket.pk, status=old, version=ticket.version)
-        .update(status=transition.target, version=F("version") + 1, last_activity_at=now,
-                status_changed_at=now, **updates)
-    )  # fmt: skip
+    rows = Ticket.objects.filter(pk=ticket.pk, status=old, version=ticket.version).update(
+        status=transition.target,
+        version=F("version") + 1,
+        last_activity_at=now,
+        status_changed_at=now,
+        **updates,
+    )
     if rows == 0:
         raise ConcurrentChange(concurrent_message(ticket))
     for field, value in updates.items():
@@ -335,8 +337,12 @@ def set_priority(
     if priority == ticket.priority:
         return
     old = Ticket.Priority(ticket.priority)
-    _touch(ticket, expected_version=expected_version, priority=priority,
-           **sla_tracking.on_priority_change(ticket, priority=priority))  # fmt: skip
+    _touch(
+        ticket,
+        expected_version=expected_version,
+        priority=priority,
+        **sla_tracking.on_priority_change(ticket, priority=priority),
+    )
     _record(
         ticket,
         Kind.PRIORITY_CHANGED,
@@ -362,8 +368,9 @@ def request_info(ticket: Ticket, *, actor: User, question: str, files: Sequence 
     """Ask the customer for information: the request waits for them."""
     require(actor, ticket, Action.REQUEST_INFO)
     comment = _add_comment(ticket, author=actor, body=question, internal=False, files=files)
-    _move(ticket, Action.REQUEST_INFO, actor=actor, comment=comment,
-          **_first_response(ticket, actor))  # fmt: skip
+    _move(
+        ticket, Action.REQUEST_INFO, actor=actor, comment=comment, **_first_response(ticket, actor)
+    )
     return comment
 
 
@@ -420,8 +427,14 @@ def link(ticket: Ticket, other: Ticket, *, actor: User) -> None:
     for one, two in ((ticket, other), (other, ticket)):
         # Another organisation's request number is not the customer's business.
         same_org = one.organization_id == two.organization_id
-        _record(one, Kind.LINKED, actor=actor, note=two.reference, is_public=same_org,
-                data={"ticket": two.pk})  # fmt: skip
+        _record(
+            one,
+            Kind.LINKED,
+            actor=actor,
+            note=two.reference,
+            is_public=same_org,
+            data={"ticket": two.pk},
+        )
 
 
 @transaction.atomic
@@ -445,10 +458,14 @@ def split(ticket: Ticket, *, actor: User, comment: Comment, subject: str) -> Tic
     new.save()
     for attachment in comment.attachments.all():
         Attachment.objects.create(
-            ticket=new, file=attachment.file.name, original_name=attachment.original_name,
-            size=attachment.size, content_type=attachment.content_type,
-            sha256=attachment.sha256, uploaded_by=attachment.uploaded_by,
-        )  # fmt: skip
+            ticket=new,
+            file=attachment.file.name,
+            original_name=attachment.original_name,
+            size=attachment.size,
+            content_type=attachment.content_type,
+            sha256=attachment.sha256,
+            uploaded_by=attachment.uploaded_by,
+        )
     new.related.add(ticket)
     _record(new, Kind.CREATED, actor=actor, to_status=S.NEW, data={"split_from": ticket.reference})
     _record(ticket, Kind.SPLIT, actor=actor, note=new.reference, data={"ticket": new.pk})

@@ -38,17 +38,20 @@ def auto_close_due(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> list[int]
     now = now or timezone.now()
     due = Q(status=S.RESOLVED, auto_close_at__lte=now)
     updates = {
-        "status": S.CLOSED, "closed_at": now, "close_reason": Ticket.CloseReason.AUTO,
-        "auto_close_at": None, "auto_close_reminder_at": None, "last_activity_at": now,
+        "status": S.CLOSED,
+        "closed_at": now,
+        "close_reason": Ticket.CloseReason.AUTO,
+        "auto_close_at": None,
+        "auto_close_reminder_at": None,
+        "last_activity_at": now,
         "status_changed_at": now,
         "version": F("version") + 1,
-    }  # fmt: skip
+    }
     closed: list[int] = []
     while ids := _next_batch(auto_close_candidates(now=now), "auto_close_at", batch_size):
         with _logged_batch("auto-closing", ids), transaction.atomic():
             done = claim(Ticket, due, ids, updates)
-            record_many(done, Kind.AUTO_CLOSED, from_status=S.RESOLVED, to_status=S.CLOSED,
-                        now=now)  # fmt: skip
+            record_many(done, Kind.AUTO_CLOSED, from_status=S.RESOLVED, to_status=S.CLOSED, now=now)
         closed += done
     return closed
 
@@ -63,9 +66,11 @@ def send_auto_close_reminders(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -
             done = claim(Ticket, due, ids, {"auto_close_reminder_at": None})
             closing = dict(Ticket.objects.filter(pk__in=done).values_list("pk", "auto_close_at"))
             record_many(
-                done, Kind.AUTO_CLOSE_REMINDER, now=now,
+                done,
+                Kind.AUTO_CLOSE_REMINDER,
+                now=now,
                 data_of=lambda pk, closing=closing: {"closes_at": closing[pk].isoformat()},
-            )  # fmt: skip
+            )
         reminded += done
     return reminded
 
@@ -97,10 +102,17 @@ def record_many(
 ) -> list[TicketEvent]:
     """History entries of the system for many requests at once, with their notifications."""
     events = TicketEvent.objects.bulk_create(
-        TicketEvent(ticket_id=pk, actor=None, kind=kind, from_status=from_status,
-                    to_status=to_status, is_public=is_public, created_at=now,
-                    data=data_of(pk) if data_of else {})
+        TicketEvent(
+            ticket_id=pk,
+            actor=None,
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            is_public=is_public,
+            created_at=now,
+            data=data_of(pk) if data_of else {},
+        )
         for pk in ticket_ids
-    )  # fmt: skip
+    )
     notifications.schedule_many(events)
     return events

@@ -156,9 +156,12 @@ def require(user: User | None, ticket: Ticket, action: Action) -> None:
     if not can(user, ticket, action):
         raise TransitionRefused(
             _("%(action)s is not possible for %(ref)s while it is “%(status)s”.")
-            % {"action": ACTION_LABELS[action], "ref": ticket.reference,
-               "status": ticket.get_status_display()}
-        )  # fmt: skip
+            % {
+                "action": ACTION_LABELS[action],
+                "ref": ticket.reference,
+                "status": ticket.get_status_display(),
+            }
+        )
 
 
 def require_staff(user: User, ticket: Ticket) -> None:

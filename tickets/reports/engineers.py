@@ -133,8 +133,12 @@ def medians(filters: Filters) -> dict[int, dict]:
 def figures(filters: Filters) -> list[EngineerFigures]:
     """One row per engineer, by name; six queries whatever the number of engineers."""
     staff = User.objects.filter(role__in=STAFF_ROLES).order_by("full_name", "pk")
-    columns = {"taken": taken(filters), "resolved": resolved(filters),
-               "disputes": disputes(filters), "open_now": open_now(filters)}  # fmt: skip
+    columns = {
+        "taken": taken(filters),
+        "resolved": resolved(filters),
+        "disputes": disputes(filters),
+        "open_now": open_now(filters),
+    }
     times = medians(filters)
     rows = []
     for pk, name, active in staff.values_list("pk", "full_name", "is_active"):

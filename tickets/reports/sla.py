@@ -243,8 +243,10 @@ def compliance_tables(
         )
     ]
     if audience == Audience.STAFF:
-        rows = [(name, contract or "", *c.cells())
-                for (name, contract, _pk), c in figures["organization"]]  # fmt: skip
+        rows = [
+            (name, contract or "", *c.cells())
+            for (name, contract, _pk), c in figures["organization"]
+        ]
         tables.append(
             Table(
                 name="by_organisation",

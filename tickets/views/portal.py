@@ -189,17 +189,26 @@ def ticket_reply(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
     form = ReplyForm(request.POST, request.FILES)
     return _act_with_form(
-        request, ticket, form, "reply_form", _("Your message has been sent."),
-        lambda data: lifecycle.reply(ticket, actor=request.user, body=data["body"],
-                                     files=data["files"]),
-    )  # fmt: skip
+        request,
+        ticket,
+        form,
+        "reply_form",
+        _("Your message has been sent."),
+        lambda data: lifecycle.reply(
+            ticket, actor=request.user, body=data["body"], files=data["files"]
+        ),
+    )
 
 
 @_post_action
 def ticket_confirm(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
-    return _run(request, ticket, lambda: lifecycle.confirm(ticket, actor=request.user),
-                _("Thank you! The request is closed."))  # fmt: skip
+    return _run(
+        request,
+        ticket,
+        lambda: lifecycle.confirm(ticket, actor=request.user),
+        _("Thank you! The request is closed."),
+    )
 
 
 @_post_action
@@ -208,9 +217,11 @@ def ticket_withdraw(request, reference):
     form = WithdrawForm(request.POST, prefix=WITHDRAW_PREFIX)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _run(
-        request, ticket, lambda: lifecycle.withdraw(ticket, actor=request.user, reason=reason),
+        request,
+        ticket,
+        lambda: lifecycle.withdraw(ticket, actor=request.user, reason=reason),
         _("The request is withdrawn and closed."),
-    )  # fmt: skip
+    )
 
 
 @_post_action
@@ -218,11 +229,15 @@ def ticket_dispute(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
     form = DisputeForm(request.POST, request.FILES)
     return _act_with_form(
-        request, ticket, form, "dispute_form",
+        request,
+        ticket,
+        form,
+        "dispute_form",
         _("Your objection is recorded; work on the request resumes."),
-        lambda data: lifecycle.dispute(ticket, actor=request.user, reason=data["reason"],
-                                       files=data["files"]),
-    )  # fmt: skip
+        lambda data: lifecycle.dispute(
+            ticket, actor=request.user, reason=data["reason"], files=data["files"]
+        ),
+    )
 
 
 def _act_with_form(request, ticket, form, form_name, success_message, action):
