@@ -324,7 +324,7 @@ def _breach_columns(audience: Audience) -> list[Column]:
         Column(_("Target")),
         Column(_("Was due"), Kind.DATETIME),
         Column(_("Reached"), Kind.DATETIME, _("not yet")),
-        Column(_("Late by (business time, h:mm)"), Kind.DURATION, _("still open")),
+        Column(_("Late by (business time)"), Kind.DURATION, _("still open")),
     ]
     if audience == Audience.CUSTOMER:
         del columns[2]
