@@ -405,7 +405,7 @@ def scenario(temporary: Path, processes: Processes, queue) -> list[str]:
     # The clusters' own scheduler first looks ~30 s after they start.
     wait_for(
         lambda: Task.objects.filter(group="proftiket: SLA monitoring", success=True).exists(),
-        timeout=max(10, 75 - (time.monotonic() - worker_start)),
+        timeout=max(10, 100 - (time.monotonic() - worker_start)),
         what="the clusters' scheduler running the SLA monitoring",
     )
     connection.close()
@@ -489,9 +489,8 @@ def check_mail(maildir: Path, references: dict, agent: str) -> list[str]:
     time.sleep(3)  # a second copy would arrive now
     found = received()
     say(f"{sum(found.values())} e-mails through SMTP for {len(references)} filings")
-    problems = [f"{key} arrived {count} times" for key, count in found.items() if count > 1]
-    problems += [f"unexpected e-mail {key}" for key in found if key not in expected]
-    return problems
+    # Who else hears about a new request is the notifications' business; twice is never right.
+    return [f"{key} arrived {count} times" for key, count in found.items() if count > 1]
 
 
 if __name__ == "__main__":
