@@ -103,23 +103,34 @@ def _viewer(ticket):
     )
 
 
+class Browsers:
+    """One logged-in test client per user (a 500 is an answer to report, not an exception)."""
+
+    def __init__(self):
+        self._clients = {}
+
+    def __call__(self, user) -> Client:
+        if user.pk not in self._clients:
+            self._clients[user.pk] = Client(raise_request_exception=False)
+            self._clients[user.pk].force_login(user)
+        return self._clients[user.pk]
+
+
+def _active(role, **filters):
+    return User.objects.filter(role=role, is_active=True, **filters).order_by("pk").first()
+
+
 def pages_open(problems: Problems) -> str:
-    staff = Client(raise_request_exception=False)
-    agent = User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk").first()
-    supervisor = User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk").first()
-    staff.force_login(agent)
-    customers, requests, files = {}, 0, 0
-    tickets = Ticket.objects.select_related("requester").order_by("pk")
-    for ticket in tickets:
+    browser = Browsers()
+    staff = browser(_active(Role.AGENT))
+    viewers, requests, files = set(), 0, 0
+    for ticket in Ticket.objects.select_related("requester").order_by("pk"):
         reference = f"PT-{ticket.pk}"
         viewer = _viewer(ticket)
         if not problems.check(viewer is not None, f"{reference}: nobody active may open it"):
             continue
-        client = customers.get(viewer.pk)
-        if client is None:
-            client = customers[viewer.pk] = Client(raise_request_exception=False)
-            client.force_login(viewer)
-        response = client.get(f"/tickets/{reference}/")
+        viewers.add(viewer)
+        response = browser(viewer).get(f"/tickets/{reference}/")
         problems.check(
             response.status_code == 200 and escape(ticket.subject) in response.text,
             f"{reference} in the portal for {viewer.email}: HTTP {response.status_code}",
@@ -131,9 +142,7 @@ def pages_open(problems: Problems) -> str:
             .first()
         )
         if outsider is not None:
-            foreign = Client(raise_request_exception=False)
-            foreign.force_login(outsider)
-            status = foreign.get(f"/tickets/{reference}/").status_code
+            status = browser(outsider).get(f"/tickets/{reference}/").status_code
             problems.check(status == 404, f"{reference} for another organisation: HTTP {status}")
         response = staff.get(f"/admin/tickets/ticket/{ticket.pk}/change/")
         problems.check(
@@ -142,19 +151,14 @@ def pages_open(problems: Problems) -> str:
         )
         requests += 1
         for attachment in Attachment.objects.filter(ticket=ticket).order_by("pk"):
-            files += _file_downloads(ticket, attachment, staff, client, problems)
-    for path, client in [("/tickets/", c) for c in customers.values()] + [
-        ("/admin/tickets/ticket/", staff),
-        ("/admin/", staff),
-    ]:
+            files += _file_downloads(ticket, attachment, staff, browser(viewer), problems)
+    lists = [(browser(viewer), "/tickets/") for viewer in viewers]
+    lists += [(staff, "/admin/tickets/ticket/"), (staff, "/admin/")]
+    reports = ["", "sla/", "times/", "ageing/", "engineers/", "closure/"]
+    lists += [(browser(_active(Role.SUPERVISOR)), f"/reports/{page}") for page in reports]
+    for client, path in lists:
         status = client.get(path).status_code
         problems.check(status == 200, f"{path}: HTTP {status}")
-    lead = Client(raise_request_exception=False)
-    lead.force_login(supervisor)
-    reports = ["", "sla/", "times/", "ageing/", "engineers/", "closure/"]
-    for path in [f"/reports/{page}" for page in reports]:
-        status = lead.get(path).status_code
-        problems.check(status == 200, f"{path} for the supervisor: HTTP {status}")
     return f"{requests} requests in the portal and the console, {files} file downloads"
 
 
