@@ -69,6 +69,7 @@ CONSOLE_LINK = re.compile(r'href="/admin/tickets/ticket/(\d+)/change/')
 REFERENCE = re.compile(r"PT-(\d+)")
 TYPE_VALUE = re.compile(r'name="type"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="type"')
 P95_GOAL_MS = 300
+SAMPLE_SECONDS = 0.05  # how often PostgreSQL's backends are sampled
 RAMP_LIMIT_MS = 1000
 CUSTOMER_TEXTS = [
     "Проблема сохраняется, модем перезагружали дважды.",
@@ -311,44 +312,62 @@ def _forms_with(page, marker: str):
 class CpuMonitor:
     """CPU seconds per process group between two snapshots, from /proc/<pid>/stat.
 
-    A group is a process and everything below it; a member's CPU is its own plus that of
-    the children it has reaped, so processes that come and go are counted too. PostgreSQL
-    is split into the live backends of the bench database (sampled twice a second), the
-    backends that exited during the window (reaped by the postmaster: with CONN_MAX_AGE=0,
-    mostly this bench's one-request connections, but any database's), and the rest (the
-    server's own processes and other databases' live backends).
+    A group is a process and everything below it, each member counted with the CPU of the
+    children it has reaped, so processes that come and go within the window are included.
+    PostgreSQL's children are also sampled 20 times a second with the database each one serves
+    (from its process title), which splits the server's CPU into this database's backends,
+    other databases' backends, backends too short-lived for the sampler to see (one request
+    each with CONN_MAX_AGE=0: mostly this bench's, but any database's), and the server's own
+    processes (checkpointer, WAL writer, autovacuum, …).
     """
 
     def __init__(self, groups: dict[str, int], database: str):
         self.groups = groups
         self.database = database
         self.postmaster = _postmaster()
-        self.cmdlines: dict[int, str] = {}
+        self.owners: dict[int, str | None] = {}  # backend pid: database, None for the server's
         self.baseline: dict[int, float] = {}
         self.last: dict[int, float] = {}
         self.sampling = threading.Event()
-        self.thread = threading.Thread(target=self._sample_loop, daemon=True)
-        self.thread.start()
+        threading.Thread(target=self._sample_loop, daemon=True).start()
 
     def _stats(self) -> dict[int, tuple]:
         return {pid: s for pid in all_pids() if (s := proc_stat(pid))}
 
-    def _database_backends(self, stats) -> dict[int, float]:
-        found = {}
-        for pid, (parent, name, own, _) in stats.items():
-            if parent != self.postmaster or name != "postgres":
-                continue
-            if pid not in self.cmdlines:
-                self.cmdlines[pid] = proc_cmdline(pid)
-            if f" {self.database} " in self.cmdlines[pid]:
-                found[pid] = own
+    def _learn_owner(self, pid: int) -> None:
+        """The database a backend serves, from its title ("postgres: 15/main: user db
+        host(port) state"); None for the server's own processes. Read while it runs."""
+        if pid in self.owners:
+            return
+        cmdline = proc_cmdline(pid)
+        if not cmdline.startswith("postgres:"):
+            return  # just forked, title not set yet: next sample
+        title = cmdline.split(":", 2)[-1].split()
+        is_backend = len(title) >= 3 and ("(" in title[2] or title[2] == "[local]")
+        self.owners[pid] = title[1] if is_backend else None
+
+    def _postgres_children(self, stats) -> dict[int, float]:
+        found = {
+            pid: own
+            for pid, (parent, name, own, _) in stats.items()
+            if parent == self.postmaster and name == "postgres"
+        }
+        for pid in found:
+            self._learn_owner(pid)
         return found
 
     def _sample_loop(self) -> None:
+        children_file = Path(f"/proc/{self.postmaster}/task/{self.postmaster}/children")
         while True:
-            time.sleep(0.5)
-            if self.sampling.is_set():
-                self.last.update(self._database_backends(self._stats()))
+            time.sleep(SAMPLE_SECONDS)
+            if not (self.sampling.is_set() and self.postmaster):
+                continue
+            try:  # the postmaster's children alone: cheap enough to look 20 times a second
+                pids = [int(p) for p in children_file.read_text().split()]
+                stats = {pid: s for pid in pids if (s := proc_stat(pid))}
+            except OSError:
+                stats = self._stats()
+            self.last.update(self._postgres_children(stats))
 
     def snapshot(self) -> dict:
         stats = self._stats()
@@ -366,18 +385,18 @@ class CpuMonitor:
             return total
 
         snap = {name: tree_total(pid) for name, pid in self.groups.items()}
-        snap["load client (this process)"] = stats[os.getpid()][2]
+        snap["client"] = stats[os.getpid()][2]
         if self.postmaster:
-            snap["postgres (all)"] = tree_total(self.postmaster)
-            snap["postgres exited"] = stats[self.postmaster][3]
-        snap["backends"] = self._database_backends(stats)
+            snap["postgres"] = tree_total(self.postmaster)
+            snap["reaped"] = stats[self.postmaster][3]
+            snap["children"] = self._postgres_children(stats)
         snap["machine"] = machine_cpu()
         snap["time"] = time.monotonic()
         return snap
 
     def start(self) -> dict:
         first = self.snapshot()
-        self.baseline = dict(first["backends"])
+        self.baseline = dict(first.get("children", {}))
         self.last = dict(self.baseline)
         self.sampling.set()
         return first
@@ -385,27 +404,39 @@ class CpuMonitor:
     def finish(self, first: dict) -> dict:
         self.sampling.clear()
         end = self.snapshot()
-        self.last.update(end["backends"])
-        alive = end["backends"]
-        # Backends that exited are in the postmaster's reaped time, whole: not counted here.
-        live = sum(self.last[pid] - self.baseline.get(pid, 0.0) for pid in alive)
-        seconds = end["time"] - first["time"]
         rows = {name: end[name] - first[name] for name in self.groups}
         if self.postmaster:
-            exited = end["postgres exited"] - first["postgres exited"]
-            everything = end["postgres (all)"] - first["postgres (all)"]
-            rows[f"postgres: live backends of {self.database}"] = live
-            rows["postgres: backends that exited (any database)"] = exited
-            rows["postgres: server processes, other databases"] = max(
-                0.0, everything - live - exited
-            )
-        rows["load client (this process)"] = (
-            end["load client (this process)"] - first["load client (this process)"]
-        )
+            rows.update(self._postgres_rows(first, end))
+        rows["load client (this process)"] = end["client"] - first["client"]
         busy = end["machine"][0] - first["machine"][0]
         total = end["machine"][1] - first["machine"][1]
         rows["rest of the machine (other work)"] = max(0.0, busy - sum(rows.values()))
-        return {"seconds": seconds, "rows": rows, "busy": busy, "capacity": total}
+        return {"seconds": end["time"] - first["time"], "rows": rows, "busy": busy,
+                "capacity": total}  # fmt: skip
+
+    def _postgres_rows(self, first: dict, end: dict) -> dict:
+        self.last.update(end["children"])
+        alive = end["children"]
+        by_owner = defaultdict(float)
+        for pid, own in self.last.items():
+            by_owner[self.owners.get(pid)] += own - self.baseline.get(pid, 0.0)
+        # A backend that exited adds its whole life to the postmaster's reaped time: the part
+        # before the window is taken off, the part the sampler saw is already counted above.
+        exited = [pid for pid in self.last if pid not in alive]
+        reaped = end["reaped"] - first["reaped"] - sum(self.baseline.get(p, 0.0) for p in exited)
+        unseen = max(0.0, reaped - sum(self.last[p] - self.baseline.get(p, 0.0) for p in exited))
+        ours = by_owner.pop(self.database, 0.0)
+        by_owner.pop(None, None)
+        others = sum(by_owner.values())
+        everything = end["postgres"] - first["postgres"]
+        return {
+            f"postgres: backends of {self.database}": ours,
+            "postgres: backends too short-lived to sample (< 50 ms, any database)": unseen,
+            "postgres: backends of other databases": others,
+            "postgres: server processes (WAL, checkpoints, autovacuum…)": max(
+                0.0, everything - ours - unseen - others
+            ),
+        }
 
 
 def _postmaster() -> int | None:
@@ -624,6 +655,7 @@ def steady(args, stack: Stack, run: Run, monitor: CpuMonitor) -> dict:
     run.stop.wait(args.warmup)
     load_before = load_average()
     mails_before = stack.mails()
+    sessions_before = sessions_by_database()
     first = monitor.start()
     started = time.monotonic()
     while time.monotonic() - started < args.duration:
@@ -632,6 +664,7 @@ def steady(args, stack: Stack, run: Run, monitor: CpuMonitor) -> dict:
         print(f"  {time.monotonic() - started:4.0f} s: {done} requests", file=sys.stderr)
     ended = time.monotonic()
     cpu = monitor.finish(first)
+    sessions = {k: v - sessions_before.get(k, 0) for k, v in sessions_by_database().items()}
     load_after = load_average()
     mails = stack.mails() - mails_before
     run.stop.set()
@@ -643,6 +676,7 @@ def steady(args, stack: Stack, run: Run, monitor: CpuMonitor) -> dict:
         "load_after": load_after,
         "mails": mails,
         "users": len(users),
+        "sessions": sessions,
     }
 
 
@@ -706,6 +740,15 @@ def next_ids() -> tuple[int, int | None]:
             return ticket, None
         cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM django_q_ormq")
         return ticket, cursor.fetchone()[0]
+
+
+def sessions_by_database() -> dict[str, int]:
+    """Connections opened so far to each database (PostgreSQL 14+ counts them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datname, sessions FROM pg_stat_database WHERE datname IS NOT NULL")
+        return dict(cursor.fetchall())
 
 
 def queue_backlog() -> int | None:
@@ -837,6 +880,13 @@ def main() -> None:
         )
         print_actions(result["summary"])
         print_cpu(result["cpu"])
+        seconds = result["cpu"]["seconds"]
+        ours = result["sessions"].pop(database, 0)
+        others = sum(result["sessions"].values())
+        print(
+            f"database connections opened in the window: {ours} to {database} "
+            f"({ours / seconds:.1f}/s), {others} to other databases ({others / seconds:.1f}/s)"
+        )
         met = overall["p95_ms"] is not None and overall["p95_ms"] <= P95_GOAL_MS
         print(
             f"\ne-mails received by the SMTP server in the window: {result['mails']}; "
