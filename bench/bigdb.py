@@ -396,22 +396,31 @@ def seed(*, tickets: int = 1_000_000, orgs: int = 200) -> dict:
         "seconds": {k: round(v, 1) for k, v in timings.items()},
         "total_seconds": round(time.perf_counter() - started, 1),
         "seeded_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-        "git": _git_head(),
+        "git": code_version(),
     }
     _record("complete", info)
     return info
 
 
-def _git_head() -> str:
+def _git(*args: str) -> str:
     import subprocess
 
     result = subprocess.run(  # noqa: S603
-        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],  # noqa: S607
+        ["git", "-C", str(ROOT), *args],  # noqa: S607
         capture_output=True,
         text=True,
         check=False,
     )
     return result.stdout.strip()
+
+
+def code_version() -> str:
+    """The commit checked out and the last one that changed the application (not bench/, docs):
+    two runs on the same application commit measured the same code."""
+    head = _git("log", "-1", "--format=%h")
+    application = _git("log", "-1", "--format=%h %s", "--", ".", ":!bench", ":!*.md")
+    dirty = " (uncommitted changes)" if _git("status", "--porcelain", "--", ".", ":!bench") else ""
+    return f"{head}, application at {application[:80]}{dirty}"
 
 
 def drop_database(url: str) -> None:

@@ -625,7 +625,7 @@ def run(args, only, base_url: str, info: dict, media_root: Path | None) -> dict:
     meta = {
         "title": (
             f"{tickets:,} requests ({info['orgs']} organisations), PostgreSQL {pg_version}, "
-            f"{base_url}, seeded {info['seeded_at']}, code: {bigdb._git_head()}"
+            f"{base_url}, seeded {info['seeded_at']}, code: {bigdb.code_version()}"
         ),
         "load_before": load_before,
         "load_after": load_after,

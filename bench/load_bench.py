@@ -777,7 +777,7 @@ def describe(args, stack: Stack, info: dict) -> str:
         f"gunicorn {args.workers} {args.worker_class} workers{threads}, CONN_MAX_AGE="
         f"{conn_max_age}; qcluster {q_workers} workers, {broker} broker; SMTP sink; "
         f"think {args.think_min:g}–{args.think_max:g} s; database {info['tickets']:,} requests; "
-        f"code: {bigdb._git_head()}"
+        f"code: {bigdb.code_version()}"
     )
 
 
