@@ -56,6 +56,9 @@ QUEUE_PATH = "/admin/tickets/ticket/"
 PORTAL_LIST_PATH = "/tickets/"
 NEW_REQUEST_PATH = "/tickets/new/"
 REFERENCE = re.compile(r"PT-(\d+)")
+FILE_INPUT = re.compile(
+    r'<input[^>]*type="file"[^>]*name="([^"]+)"|<input[^>]*name="([^"]+)"[^>]*type="file"'
+)
 TYPE_VALUE = re.compile(r'name="type"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="type"')
 REPORTS = {  # key: (label, path)
     "overview": ("overview", "/reports/"),
@@ -218,6 +221,7 @@ def run_filing(
     def worker(index: int, deadline: float) -> None:
         browser = browsers[index]
         form, action, first_type = forms[index]
+        file_field = next((a or b for a, b in FILE_INPUT.findall(form.html)), "files")
         n = 0
         while time.monotonic() < deadline:
             n += 1
@@ -230,7 +234,9 @@ def run_filing(
             if first_type:
                 values["type"] = first_type
             files = (
-                [("files", "screenshot.png", "image/png", screenshot)] if filing.with_file else None
+                [(file_field, "screenshot.png", "image/png", screenshot)]
+                if filing.with_file
+                else None
             )
             try:
                 response = browser.submit(form, action, values, files)
@@ -239,6 +245,7 @@ def run_filing(
                     filing.errors[type(error).__name__] = (
                         filing.errors.get(type(error).__name__, 0) + 1
                     )
+                time.sleep(0.05)
                 continue
             match = REFERENCE.search(response.location or "") if response.status == 302 else None
             with lock:
