@@ -39,9 +39,14 @@ class ContractInForceFilter(admin.SimpleListFilter):
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "short_name", "tax_number", "contact_email", "is_active", "has_contract",
+        "name",
+        "short_name",
+        "tax_number",
+        "contact_email",
+        "is_active",
+        "has_contract",
         "user_count",
-    ]  # fmt: skip
+    ]
     list_filter = ["is_active", ContractInForceFilter]
     search_fields = ["name", "short_name", "tax_number", "contact_email"]
     inlines = [OrganizationUserInline]
@@ -106,6 +111,9 @@ class UserAdmin(admin.ModelAdmin):
         return False  # deactivate instead: their requests and messages stay
 
     def save_model(self, request, obj, form, change):
+        if change and "role" in form.changed_data:
+            services.set_role(obj, role=obj.role, actor=request.user)  # saves the rest too
+            return
         if change:
             if "is_active" in form.changed_data:
                 # Recorded, so that a customer manager cannot undo what support decided.

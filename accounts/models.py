@@ -58,11 +58,14 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
     def create_user(self, email, password=None, **fields):
+        from accounts.services import set_role
+
         if not email:
             raise ValueError("An e-mail address is required.")
+        role = fields.pop("role", Role.CUSTOMER)
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)
-        user.save(using=self._db)
+        set_role(user, role=role, actor=None)
         return user
 
     def create_superuser(self, email, password=None, **fields):
@@ -171,18 +174,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
-    @classmethod
-    def from_db(cls, db, field_names, values, **kwargs):
-        user = super().from_db(db, field_names, values, **kwargs)
-        user._saved_role = user.__dict__.get("role")
-        return user
-
     def save(self, *args, **kwargs):
+        # A flag of this row, derived like is_staff so that the two never disagree. The role's
+        # group (other rows) changes only through accounts.services.set_role.
         self.is_superuser = self.role == Role.ADMINISTRATOR
         super().save(*args, **kwargs)
-        # Group membership follows the role; touched only when the role changes.
-        if getattr(self, "_saved_role", None) != self.role:
-            from accounts import roles
-
-            roles.apply_role_groups(self)
-            self._saved_role = self.role

@@ -1,4 +1,5 @@
-"""Account actions: inviting users and (de)activating them, with the rules of who may."""
+"""Account actions: inviting users, giving them a role, (de)activating them, with the rules
+of who may."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -10,6 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
+from accounts import roles
 from accounts.models import CUSTOMER_ROLES, Organization, Role, User
 from proftiket import limits
 from proftiket.mail import queue_mail, send_templated_mail
@@ -114,9 +116,29 @@ def invite_user(
         phone=phone,
     )
     user.set_unusable_password()
-    user.save()
+    set_role(user, role=role, actor=invited_by)
     send_invitation(user, invited_by=invited_by)
     return user
+
+
+@transaction.atomic
+def set_role(user: User, *, role: str, actor: User | None) -> None:
+    """Give `user` a role and save them; the role's group (its permissions in the console)
+    follows in the same transaction.
+
+    `actor` None is the system (demo data, createsuperuser). A person must be allowed to
+    manage the user as stored and with the new role: a supervisor never grants supervisor or
+    administrator, nor changes a supervisor's or an administrator's role.
+    """
+    if actor is not None:
+        stored = User.objects.select_related("organization").filter(pk=user.pk).first()
+        if stored is not None and not can_manage_user(actor, stored.organization, stored.role):
+            raise PermissionDenied
+        if not can_manage_user(actor, user.organization, role):
+            raise PermissionDenied
+    user.role = role
+    user.save()
+    roles.apply_role_groups(user)
 
 
 def send_invitation(user: User, *, invited_by: User) -> None:

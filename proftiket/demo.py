@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from accounts.models import Language, Organization, Role, User
+from accounts.services import set_role
 from sla.models import Contract, PlanTarget, SupportPlan, default_calendar
 from tickets import lifecycle, notifications
 from tickets.models import Ticket
@@ -58,25 +59,30 @@ def seed_accounts() -> dict[str, User]:
     for demo in DEMO_USERS:
         user = User.objects.filter(email=demo.email).first() or User(email=demo.email)
         user.full_name = demo.full_name
-        user.role = demo.role
         user.organization = organizations.get(demo.organization)
         user.language = user.language or Language.RUSSIAN
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
-        user.save()
+        set_role(user, role=demo.role, actor=None)
         users[demo.email] = user
     return users
 
 
 DEMO_PLANS = {
     # name: (description, {priority: (first response h, resolution h)})
-    "Стандарт": ("Поддержка в часы работы, все типы обращений.",
-                 {1: (1, 8), 2: (2, 16), 3: (4, 40), 4: (8, 80)}),
-    "Премиум": ("Ускоренная реакция для операторов с высокой нагрузкой.",
-                {1: (0.25, 4), 2: (0.5, 8), 3: (2, 24), 4: (4, 48)}),
-}  # fmt: skip
-DEMO_CONTRACTS = {"Alpha Telecom": ("Премиум", "SLA-2026-001"),
-                  "Beta Telecom": ("Стандарт", "SLA-2026-002")}  # fmt: skip
+    "Стандарт": (
+        "Поддержка в часы работы, все типы обращений.",
+        {1: (1, 8), 2: (2, 16), 3: (4, 40), 4: (8, 80)},
+    ),
+    "Премиум": (
+        "Ускоренная реакция для операторов с высокой нагрузкой.",
+        {1: (0.25, 4), 2: (0.5, 8), 3: (2, 24), 4: (4, 48)},
+    ),
+}
+DEMO_CONTRACTS = {
+    "Alpha Telecom": ("Премиум", "SLA-2026-001"),
+    "Beta Telecom": ("Стандарт", "SLA-2026-002"),
+}
 
 
 @transaction.atomic
@@ -92,22 +98,32 @@ def seed_contracts() -> None:
         )
         for priority, (first, resolution) in targets.items():
             PlanTarget.objects.update_or_create(
-                plan=plans[name], priority=priority,
-                defaults={"first_response": timedelta(hours=first),
-                          "resolution": timedelta(hours=resolution)},
-            )  # fmt: skip
+                plan=plans[name],
+                priority=priority,
+                defaults={
+                    "first_response": timedelta(hours=first),
+                    "resolution": timedelta(hours=resolution),
+                },
+            )
     for organization_name, (plan_name, number) in DEMO_CONTRACTS.items():
         organization = Organization.objects.get(name=organization_name)
         if not Contract.objects.filter(organization=organization).exists():
-            Contract.objects.create(organization=organization, plan=plans[plan_name],
-                                    number=number, starts_on=date(2026, 1, 1))  # fmt: skip
+            Contract.objects.create(
+                organization=organization,
+                plan=plans[plan_name],
+                number=number,
+                starts_on=date(2026, 1, 1),
+            )
 
 
 def _demo_requests(users):
     """(requester, fields, steps) of the demo requests; steps run through the lifecycle."""
     agent, lead = users["agent@proftiket.demo"], users["lead@proftiket.demo"]
-    alpha, boss, beta = (users["client@alpha.demo"], users["boss@alpha.demo"],
-                         users["client@beta.demo"])  # fmt: skip
+    alpha, boss, beta = (
+        users["client@alpha.demo"],
+        users["boss@alpha.demo"],
+        users["client@beta.demo"],
+    )
 
     def take(t):
         lifecycle.take(t, actor=agent)
@@ -131,37 +147,102 @@ def _demo_requests(users):
         )
 
     return [
-        (alpha, {"type": Ticket.Type.INCIDENT, "subject": "Не проходят вызовы на номер 0611",
-                 "description": "С утра у одного абонента не проходят вызовы на короткий номер.",
-                 "technical_details": "MSISDN 79001234567, ошибка SIP 404"}, []),
-        (alpha, {"type": Ticket.Type.PROBLEM, "blocks_work": True,
-                 "subject": "Недоступен модуль биллинга",
-                 "description": "Тарификация остановлена, операторы не могут начислять услуги.",
-                 "technical_details": "billing-core 4.2.1, ERROR 503 upstream timeout"}, [take]),
-        (alpha, {"type": Ticket.Type.SERVICE_REQUEST, "subject": "Как выгрузить CDR за месяц?",
-                 "description": "Нужна инструкция по выгрузке CDR для сверки с партнёром."},
-         [take, ask]),
-        (alpha, {"type": Ticket.Type.INCIDENT, "subject": "Обрывы исходящих вызовов",
-                 "description": "Вызовы обрываются через 30 секунд после ответа."},
-         [take, resolve]),
-        (alpha, {"type": Ticket.Type.CHANGE_REQUEST, "subject": "Добавить экспорт отчёта в XLSX",
-                 "description": "Просим добавить выгрузку отчёта по трафику в XLSX."},
-         [take, resolve, lambda t: lifecycle.confirm(t, actor=alpha)]),
-        (boss, {"type": Ticket.Type.INCIDENT, "subject": "Не приходят SMS с кодом",
-                "description": "Одному сотруднику не приходят SMS с кодом входа."},
-         [lambda t: lifecycle.withdraw(t, actor=boss, reason="Проблема ушла сама.")]),
-        (beta, {"type": Ticket.Type.PROBLEM, "subject": "Потеря пакетов на магистрали",
+        (
+            alpha,
+            {
+                "type": Ticket.Type.INCIDENT,
+                "subject": "Не проходят вызовы на номер 0611",
+                "description": "С утра у одного абонента не проходят вызовы на короткий номер.",
+                "technical_details": "MSISDN 79001234567, ошибка SIP 404",
+            },
+            [],
+        ),
+        (
+            alpha,
+            {
+                "type": Ticket.Type.PROBLEM,
+                "blocks_work": True,
+                "subject": "Недоступен модуль биллинга",
+                "description": "Тарификация остановлена, операторы не могут начислять услуги.",
+                "technical_details": "billing-core 4.2.1, ERROR 503 upstream timeout",
+            },
+            [take],
+        ),
+        (
+            alpha,
+            {
+                "type": Ticket.Type.SERVICE_REQUEST,
+                "subject": "Как выгрузить CDR за месяц?",
+                "description": "Нужна инструкция по выгрузке CDR для сверки с партнёром.",
+            },
+            [take, ask],
+        ),
+        (
+            alpha,
+            {
+                "type": Ticket.Type.INCIDENT,
+                "subject": "Обрывы исходящих вызовов",
+                "description": "Вызовы обрываются через 30 секунд после ответа.",
+            },
+            [take, resolve],
+        ),
+        (
+            alpha,
+            {
+                "type": Ticket.Type.CHANGE_REQUEST,
+                "subject": "Добавить экспорт отчёта в XLSX",
+                "description": "Просим добавить выгрузку отчёта по трафику в XLSX.",
+            },
+            [take, resolve, lambda t: lifecycle.confirm(t, actor=alpha)],
+        ),
+        (
+            boss,
+            {
+                "type": Ticket.Type.INCIDENT,
+                "subject": "Не приходят SMS с кодом",
+                "description": "Одному сотруднику не приходят SMS с кодом входа.",
+            },
+            [lambda t: lifecycle.withdraw(t, actor=boss, reason="Проблема ушла сама.")],
+        ),
+        (
+            beta,
+            {
+                "type": Ticket.Type.PROBLEM,
+                "subject": "Потеря пакетов на магистрали",
                 "description": "На канале Москва–Санкт-Петербург потери до 5%.",
-                "technical_details": "mtr: 5.1% loss at hop 7"},
-         [lambda t: lifecycle.assign(t, actor=lead, assignee=agent)]),
-        (beta, {"type": Ticket.Type.SERVICE_REQUEST, "subject": "Документация по API",
-                "description": "Где найти описание API для интеграции с CRM?"},
-         [take, lambda t: lifecycle.reply(t, actor=agent, body="Смотрите раздел API в портале.")]),
-        (beta, {"type": Ticket.Type.INCIDENT, "subject": "Не работает личный кабинет абонента",
-                "description": "Абонент не может войти в личный кабинет."},
-         [take, resolve, lambda t: lifecycle.dispute(
-             t, actor=beta, reason="После исправления ошибка повторилась."), resolve]),
-    ]  # fmt: skip
+                "technical_details": "mtr: 5.1% loss at hop 7",
+            },
+            [lambda t: lifecycle.assign(t, actor=lead, assignee=agent)],
+        ),
+        (
+            beta,
+            {
+                "type": Ticket.Type.SERVICE_REQUEST,
+                "subject": "Документация по API",
+                "description": "Где найти описание API для интеграции с CRM?",
+            },
+            [
+                take,
+                lambda t: lifecycle.reply(t, actor=agent, body="Смотрите раздел API в портале."),
+            ],
+        ),
+        (
+            beta,
+            {
+                "type": Ticket.Type.INCIDENT,
+                "subject": "Не работает личный кабинет абонента",
+                "description": "Абонент не может войти в личный кабинет.",
+            },
+            [
+                take,
+                resolve,
+                lambda t: lifecycle.dispute(
+                    t, actor=beta, reason="После исправления ошибка повторилась."
+                ),
+                resolve,
+            ],
+        ),
+    ]
 
 
 @transaction.atomic

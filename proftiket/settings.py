@@ -155,6 +155,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
+# Dates and times by name per language (proftiket/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["proftiket.formats"]
 
 # --- Static and media files ---
 STATIC_URL = "static/"
@@ -253,6 +255,18 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- Cache: in the process by default; shared by every web process and worker on Redis ---
+# Several web containers need one cache (rate limits, presence): CACHE_URL, or REDIS_URL.
+_cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+if _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "proftiket",
+        }
+    }
 if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
 

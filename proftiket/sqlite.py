@@ -1,4 +1,11 @@
-"""SQLite, the embedded quick-start database, made to match PostgreSQL where users notice."""
+"""SQLite, the embedded quick-start database, made to match PostgreSQL where users notice.
+
+The portal's and the console's search find text with `icontains` (LIKE). SQLite's own LIKE
+folds the case of ASCII letters only, so a search for "маршрутизатор" would miss
+"Маршрутизатор"; the LIKE installed here folds every alphabet. It is global on purpose (every
+LIKE of the connection) and stays until full-text search replaces the LIKE searches; then
+this module can go.
+"""
 
 import re
 from functools import lru_cache

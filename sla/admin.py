@@ -1,6 +1,7 @@
 """Supervisors manage calendars, plans and contracts here (thin: rules live in the models)."""
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,9 +60,10 @@ class SupportPlanForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from tickets.models import Ticket
-
-        self.fields["covered_types"].choices = Ticket.Type.choices
+        # The request types are the requests app's: sla names that model by its label only,
+        # as Breach's foreign key does, and never imports the tickets code.
+        request_model = apps.get_model("tickets", "Ticket")
+        self.fields["covered_types"].choices = request_model.Type.choices
 
 
 @admin.register(SupportPlan)

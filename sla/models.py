@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from sla import clock
@@ -102,7 +102,8 @@ class WeeklyHours(models.Model):
         ordering = ["weekday", "opens"]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+        opens, closes = (formats.time_format(t, "TIME_FORMAT") for t in (self.opens, self.closes))
+        return f"{self.get_weekday_display()} {opens}–{closes}"
 
     def clean(self):
         if self.closes != time(0) and self.opens is not None and self.closes <= self.opens:
@@ -124,7 +125,7 @@ class CalendarDay(models.Model):
         ordering = ["date", "opens"]
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y} {self.note}"
+        return f"{formats.date_format(self.date, 'SHORT_DATE_FORMAT')} {self.note}"
 
     def clean(self):
         if (self.opens is None) != (self.closes is None):
@@ -148,7 +149,7 @@ class WorkingDayOverride(models.Model):
         ordering = ["date"]
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y}"
+        return formats.date_format(self.date, "SHORT_DATE_FORMAT")
 
 
 class SupportPlan(models.Model):
@@ -167,9 +168,10 @@ class SupportPlan(models.Model):
     auto_close_working_days = models.PositiveSmallIntegerField(
         _("auto-closure after (working days)"),
         default=10,
-        help_text=_("A resolved request the customer does not answer closes after this many "
-                    "working days."),
-    )  # fmt: skip
+        help_text=_(
+            "A resolved request the customer does not answer closes after this many working days."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
@@ -192,8 +194,9 @@ class PlanTarget(models.Model):
     """For one priority: how soon support answers first, and how soon it resolves."""
 
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="targets")
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=[
-        (1, _("Critical")), (2, _("High")), (3, _("Normal")), (4, _("Low"))])  # fmt: skip
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=[(1, _("Critical")), (2, _("High")), (3, _("Normal")), (4, _("Low"))]
+    )
     first_response = models.DurationField(
         _("first response within"), help_text=_("Business time, e.g. 01:00:00 for one hour.")
     )
@@ -259,9 +262,11 @@ class Contract(models.Model):
             raise ValidationError({"ends_on": _("The contract cannot end before it starts.")})
         if self.organization_id and self.starts_on and self.overlapping().exists():
             raise ValidationError(
-                _("This organisation already has a contract in this period: "
-                  "at most one contract can be active at a time.")
-            )  # fmt: skip
+                _(
+                    "This organisation already has a contract in this period: "
+                    "at most one contract can be active at a time."
+                )
+            )
 
     def overlapping(self):
         others = Contract.objects.filter(organization_id=self.organization_id).exclude(pk=self.pk)
@@ -290,9 +295,11 @@ class Breach(models.Model):
         RESOLUTION = "resolution", _("Resolution")
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("request"), on_delete=models.CASCADE,
+        "tickets.Ticket",
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
         related_name="breaches",
-    )  # fmt: skip
+    )
     target = models.CharField(_("target"), max_length=20, choices=Target)
     due_at = models.DateTimeField(_("was due"))
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)

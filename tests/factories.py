@@ -6,6 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Organization, Role, User
+from accounts.services import set_role
 from sla.models import PlanTarget, default_calendar
 
 PASSWORD = "correct-horse-battery-staple"
@@ -32,6 +33,13 @@ class UserFactory(DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     language = "ru"
     password = factory.django.Password(PASSWORD)
+
+    @classmethod
+    def _create(cls, model_class, *args, role, **kwargs):
+        # As the admin, the invitations and the demo data do: the role comes with its group.
+        user = model_class(*args, **kwargs)
+        set_role(user, role=role, actor=None)
+        return user
 
 
 class StaffUserFactory(UserFactory):

@@ -1,6 +1,7 @@
 import pytest
 
 from proftiket.mail import send_templated_mail
+from tickets.models import TicketEvent
 
 
 @pytest.mark.django_db
@@ -10,9 +11,14 @@ def test_a_long_russian_subject_keeps_its_spaces_through_smtp(smtp_server):
         template="ticket_event",
         to="client@alpha.test",
         language="ru",
-        context={"kind": "resolved", "audience": "customer", "reference": "PT-10",
-                 "subject": "Не работает личный кабинет абонента после обновления"},
-    )  # fmt: skip
+        context={
+            "Kind": TicketEvent.Kind,
+            "kind": TicketEvent.Kind.RESOLVED,
+            "audience": "customer",
+            "reference": "PT-10",
+            "subject": "Не работает личный кабинет абонента после обновления",
+        },
+    )
     [message] = smtp_server.messages
     assert message["Subject"] == (
         "[PT-10] Предложено решение: подтвердите, пожалуйста: "

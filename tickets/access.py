@@ -1,21 +1,48 @@
-"""Which requests, messages and files a user may see. Everything else is a 404."""
+"""Who may see which requests, messages, files and reports. Everything else is a 404.
 
+The one place that decides it: the portal, the console, the lifecycle (party_of) and the
+report pages all ask here.
+"""
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
+VIEW_REPORTS = "tickets.view_reports"
+
+
+def _customer_scope(user: User) -> dict:
+    """The requests a customer sees, as field values: a customer manager all of their
+    organisation's, any other customer their own (within their current organisation)."""
+    scope = {"organization_id": user.organization_id}
+    if user.role != Role.CUSTOMER_MANAGER:
+        scope["requester_id"] = user.pk
+    return scope
+
+
+def _signed_in(user: User) -> bool:
+    return user.is_authenticated and user.is_active
+
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
     """Staff see all requests; a customer manager their organisation's; a customer their own."""
-    if not user.is_authenticated or not user.is_active:
+    if not _signed_in(user):
         return Ticket.objects.none()
     if user.is_staff:
         return Ticket.objects.all()
-    if user.role == Role.CUSTOMER_MANAGER:
-        return Ticket.objects.filter(organization_id=user.organization_id)
-    return Ticket.objects.filter(requester_id=user.pk, organization_id=user.organization_id)
+    return Ticket.objects.filter(**_customer_scope(user))
+
+
+def can_see(user: User, ticket: Ticket) -> bool:
+    """The rule of visible_tickets, for a request already loaded."""
+    if not _signed_in(user):
+        return False
+    if user.is_staff:
+        return True
+    return all(getattr(ticket, field) == value for field, value in _customer_scope(user).items())
 
 
 def get_ticket_for_user(user: User, reference: str) -> Ticket:
@@ -52,3 +79,16 @@ def get_attachment_for_user(user: User, ticket: Ticket, attachment_id: int) -> A
     if attachment is None:
         raise Http404
     return attachment
+
+
+def can_view_reports(user: User) -> bool:
+    """Support's report pages: staff with the reports permission (supervisors, administrators)."""
+    return _signed_in(user) and user.is_staff and user.has_perm(VIEW_REPORTS)
+
+
+def sla_report_organization(user: User) -> int:
+    """The organisation whose SLA report a customer may read: a customer manager's own, as
+    they see its requests; anyone else is refused (403)."""
+    if not (_signed_in(user) and user.is_customer_manager):
+        raise PermissionDenied
+    return user.organization_id

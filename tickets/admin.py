@@ -17,15 +17,14 @@ from django.db.models import F, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from proftiket import errors
-from sla import tracking
 from sla.models import Breach
-from tickets import lifecycle
+from tickets import access, lifecycle, sla_tracking
 from tickets.admin_forms import (
     ComposeForm,
     ConsoleActionForm,
@@ -34,14 +33,19 @@ from tickets.admin_forms import (
     TicketConsoleForm,
     engineers,
 )
-from tickets.formatting import render_text
-from tickets.models import REFERENCE_PREFIX, Attachment, Ticket, TicketEvent, parse_reference
+from tickets.formatting import duration_text, render_text
+from tickets.models import (
+    OPEN_STATUSES,
+    REFERENCE_PREFIX,
+    Attachment,
+    Ticket,
+    TicketEvent,
+    parse_reference,
+)
 
 Action = lifecycle.Action
 S = Ticket.Status
 
-# The same list as the partial index `ticket_open_queue`, so that PostgreSQL can use it.
-QUEUE_STATUSES = [S.NEW, S.IN_PROGRESS, S.WAITING]
 # Most urgent first: priority, then the SLA resolution due time (none last), then age;
 # the same columns as the partial index `ticket_open_queue`.
 QUEUE_ORDERING = ["priority", F("resolution_due_at").asc(nulls_last=True), "created_at"]
@@ -94,7 +98,8 @@ class StatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == self.OPEN:
-            return queryset.filter(status__in=QUEUE_STATUSES)
+            # The statuses of the partial index `ticket_open_queue`, so that PostgreSQL uses it.
+            return queryset.filter(status__in=OPEN_STATUSES)
         if value in S.values:
             return queryset.filter(status=value)
         if value == self.ALL:
@@ -140,10 +145,13 @@ class WaitingForCustomerFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (str(days), ngettext("longer than %(count)d day", "longer than %(count)d days", days)
-             % {"count": days})
+            (
+                str(days),
+                ngettext("longer than %(count)d day", "longer than %(count)d days", days)
+                % {"count": days},
+            )
             for days in self.DAYS
-        ]  # fmt: skip
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -244,11 +252,12 @@ class TicketAdmin(admin.ModelAdmin):
         css = {"all": ["css/console.css"]}
 
     def get_queryset(self, request):
+        # The same rule as the portal's (tickets.access): support staff see every request.
         return (
-            super()
-            .get_queryset(request)
+            access.visible_tickets(request.user)
             .select_related("organization", "requester", "assignee", "plan__calendar")
             .prefetch_related("plan__targets")
+            .order_by(*self.get_ordering(request))
         )
 
     def has_add_permission(self, request):
@@ -277,20 +286,20 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("last activity"), ordering="last_activity_at")
     def last_activity(self, obj):
         # Compact, so that the queue fits a laptop screen next to the filters.
-        return timezone.localtime(obj.last_activity_at).strftime("%d.%m %H:%M")
+        return formats.date_format(
+            timezone.localtime(obj.last_activity_at), "COMPACT_DATETIME_FORMAT"
+        )
 
     @admin.display(description=_("SLA: time left"), ordering="resolution_due_at")
     def sla_left(self, obj):
-        sla = tracking.current(obj, now=timezone.now())
+        sla = sla_tracking.current(obj, now=timezone.now())
         if sla is None:
             return "—"
-        state = "breached" if sla.breached else "at-risk" if sla.at_risk else "ok"
-        if sla.paused:
-            state = "paused"
         return format_html(
             '<span class="console-sla console-sla-{}" title="{}">{}</span>',
-            state,
-            sla.due_at and timezone.localtime(sla.due_at).strftime("%d.%m.%Y %H:%M"),
+            _sla_state(sla),
+            sla.due_at
+            and formats.date_format(timezone.localtime(sla.due_at), "SHORT_DATETIME_FORMAT"),
             _sla_text(sla),
         )
 
@@ -689,8 +698,9 @@ def _change_url(ticket):
 
 
 def _attachment_url(ticket, attachment):
-    return reverse("tickets:attachment", args=[ticket.reference, attachment.pk,
-                                               attachment.original_name])  # fmt: skip
+    return reverse(
+        "tickets:attachment", args=[ticket.reference, attachment.pk, attachment.original_name]
+    )
 
 
 def _status_message(ticket):
@@ -700,40 +710,40 @@ def _status_message(ticket):
     }
 
 
-def _duration_text(delta) -> str:
-    minutes = int(abs(delta).total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+def _sla_state(sla) -> str:
+    """The SLA clock's state, as the CSS class suffix of its badge."""
+    if sla.paused:
+        return "paused"
+    return "breached" if sla.breached else "at-risk" if sla.at_risk else "ok"
 
 
 def _sla_text(sla) -> str:
     if sla.paused and sla.left < timedelta(0):
-        return _("stopped, overdue by %(late)s") % {"late": _duration_text(sla.left)}
+        return _("stopped, overdue by %(late)s") % {"late": duration_text(sla.left)}
     if sla.paused:
-        return _("stopped, %(left)s left") % {"left": _duration_text(sla.left)}
+        return _("stopped, %(left)s left") % {"left": duration_text(sla.left)}
     if sla.breached:
-        return _("overdue by %(late)s") % {"late": _duration_text(sla.left)}
-    return _duration_text(sla.left)
+        return _("overdue by %(late)s") % {"late": duration_text(sla.left)}
+    return duration_text(sla.left)
 
 
 def _sla_explanation(ticket):
     """Time left on the running target and how it was computed, for the request page."""
-    sla = tracking.current(ticket, now=timezone.now())
+    sla = sla_tracking.current(ticket, now=timezone.now())
     if sla is None:
         return None
-    targets = tracking.targets_of(ticket)
+    targets = sla_tracking.targets_of(ticket)
     return {
         "clock": sla,
         "text": _sla_text(sla),
-        "state": "paused" if sla.paused else "breached" if sla.breached
-        else "at-risk" if sla.at_risk else "ok",
+        "state": _sla_state(sla),
         "target_label": Breach.Target(sla.target).label,
-        "target": _duration_text(sla.total),
-        "first_response_target": _duration_text(targets.first_response),
-        "resolution_target": _duration_text(targets.resolution),
-        "paused_for": _duration_text(ticket.sla_paused_for),
+        "target": duration_text(sla.total),
+        "first_response_target": duration_text(targets.first_response),
+        "resolution_target": duration_text(targets.resolution),
+        "paused_for": duration_text(ticket.sla_paused_for),
         "plan": ticket.plan,
         "calendar": ticket.plan.calendar,
         "first_response_due_at": ticket.first_response_due_at,
         "resolution_due_at": ticket.resolution_due_at,
-    }  # fmt: skip
+    }

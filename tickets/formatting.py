@@ -1,14 +1,20 @@
-"""Light formatting of message text: paragraphs, links and code blocks, nothing else.
+"""How text and durations are shown to people.
 
-The text is escaped first and the generated HTML is then passed through nh3 (an
-allow-list sanitiser), so what a user typed can never become markup or script.
+Message text gets light formatting: paragraphs, links and code blocks, nothing else. The
+text is escaped first and the generated HTML is then passed through nh3 (an allow-list
+sanitiser), so what a user typed can never become markup or script.
+
+Durations (SLA time left, targets, report figures) are hours and minutes in the user's
+language, through `duration_text` and nothing else.
 """
 
 import re
+from datetime import timedelta
 
 import nh3
 from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 FENCE = re.compile(r"^```[^\n]*\n(.*?)(?:^```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 ALLOWED_TAGS = {"p", "br", "a", "pre", "code"}
@@ -40,3 +46,12 @@ def _prose(text: str) -> str:
         return ""
     # urlize escapes everything that is not a link; linebreaks makes paragraphs.
     return linebreaks(urlize(text.strip(), nofollow=True, autoescape=True), autoescape=False)
+
+
+def duration_text(delta: timedelta) -> str:
+    """A duration in hours and whole minutes, hours beyond a day included: "26 h 05 min".
+
+    The sign is dropped: the caller says "overdue by" or "left".
+    """
+    hours, minutes = divmod(int(abs(delta).total_seconds() // 60), 60)
+    return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}

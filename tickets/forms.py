@@ -6,7 +6,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from tickets import attachments
-from tickets.models import Ticket
+from tickets.models import OPEN_STATUSES, Ticket
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -20,11 +20,13 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 def _files_help_text() -> str:
-    return _("Screenshots, logs, archives, PDF, packet captures: up to %(count)d files, "
-             "%(size)d MB each. You can drop files here or paste a screenshot.") % {
+    return _(
+        "Screenshots, logs, archives, PDF, packet captures: up to %(count)d files, "
+        "%(size)d MB each. You can drop files here or paste a screenshot."
+    ) % {
         "count": settings.ATTACHMENT_MAX_FILES,
         "size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
-    }  # fmt: skip
+    }
 
 
 class MultipleFileField(forms.FileField):
@@ -125,10 +127,7 @@ class WithdrawForm(forms.Form):
 
 # "Most urgent" means work still to do: a critical request closed last month is not urgent.
 OPEN_FIRST = Case(
-    When(
-        status__in=[Ticket.Status.NEW, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING],
-        then=Value(0),
-    ),
+    When(status__in=OPEN_STATUSES, then=Value(0)),
     When(status=Ticket.Status.RESOLVED, then=Value(1)),
     default=Value(2),
 )

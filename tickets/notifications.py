@@ -22,20 +22,34 @@ from django_q.tasks import async_task
 from accounts.models import Role, User
 from proftiket.batching import claim
 from proftiket.mail import send_templated_mail
-from sla import tracking
+from tickets import sla_tracking
+from tickets.models import TicketEvent
 
 logger = logging.getLogger(__name__)
+Kind = TicketEvent.Kind
 
-# Event kinds (tickets.models.TicketEvent.Kind values) the customer hears about.
+# The history entries the customer hears about ...
 CUSTOMER_EVENTS = frozenset(
-    {"created", "replied", "info_requested", "resolved", "confirmed", "withdrawn", "closed",
-     "auto_closed", "split", "auto_close_reminder"}
-)  # fmt: skip
+    {
+        Kind.CREATED,
+        Kind.REPLIED,
+        Kind.INFO_REQUESTED,
+        Kind.RESOLVED,
+        Kind.CONFIRMED,
+        Kind.WITHDRAWN,
+        Kind.CLOSED,
+        Kind.AUTO_CLOSED,
+        Kind.SPLIT,
+        Kind.AUTO_CLOSE_REMINDER,
+    }
+)
 # ... and those that go to the engineer (or, with none assigned, to all of support).
-STAFF_EVENTS = frozenset({"created", "customer_replied", "disputed", "withdrawn"})
+STAFF_EVENTS = frozenset({Kind.CREATED, Kind.CUSTOMER_REPLIED, Kind.DISPUTED, Kind.WITHDRAWN})
 # SLA trouble: at risk goes to the engineer (supervisors when nobody is assigned); a missed
 # target to the engineer and the supervisors; an untaken critical request to the supervisors.
-SLA_EVENTS = frozenset({"sla_at_risk", "sla_breached", "escalated"})
+SLA_EVENTS = frozenset({Kind.SLA_AT_RISK, Kind.SLA_BREACHED, Kind.ESCALATED})
+# Events whose note the e-mail quotes (the customer's reason, the new request's number).
+NOTE_EVENTS = frozenset({Kind.DISPUTED, Kind.WITHDRAWN, Kind.SPLIT})
 NOTIFIED_EVENTS = CUSTOMER_EVENTS | STAFF_EVENTS | SLA_EVENTS
 
 
@@ -80,6 +94,11 @@ def _active_supervisors():
     return list(User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk"))
 
 
+def _active_support():
+    support = Q(role=Role.AGENT) | Q(role=Role.SUPERVISOR)
+    return list(User.objects.filter(support, is_active=True).order_by("pk"))
+
+
 def recipients(event) -> list[tuple[User, str]]:
     """(user, audience) pairs for an event; audience is "customer" or "staff"."""
     ticket = event.ticket
@@ -88,15 +107,13 @@ def recipients(event) -> list[tuple[User, str]]:
     if event.kind in CUSTOMER_EVENTS and event.is_public and ticket.requester.is_active:
         result.append((ticket.requester, "customer"))
     if event.kind in STAFF_EVENTS and (event.actor is None or not event.actor.is_staff):
-        staff = [assignee] if assignee else User.objects.filter(
-            Q(role=Role.AGENT) | Q(role=Role.SUPERVISOR), is_active=True
-        ).order_by("pk")  # fmt: skip
+        staff = [assignee] if assignee else _active_support()
         result.extend((user, "staff") for user in staff)
-    if event.kind == "sla_at_risk":
+    if event.kind == Kind.SLA_AT_RISK:
         staff = [assignee] if assignee else _active_supervisors()
         result.extend((user, "staff") for user in staff)
-    if event.kind in {"sla_breached", "escalated"}:
-        staff = [assignee] if assignee and event.kind == "sla_breached" else []
+    if event.kind in {Kind.SLA_BREACHED, Kind.ESCALATED}:
+        staff = [assignee] if assignee and event.kind == Kind.SLA_BREACHED else []
         staff += [user for user in _active_supervisors() if user not in staff]
         result.extend((user, "staff") for user in staff)
     return result
@@ -108,8 +125,6 @@ def fan_out_many(event_ids: list[int]) -> int:
     Each event is claimed (notified_at set) in the same transaction that queues its
     deliveries, so a retry of this task after a failure part-way never mails anyone twice.
     """
-    from tickets.models import TicketEvent
-
     pending = Q(notified_at__isnull=True)
     queued = 0
     for event_id in event_ids:
@@ -121,8 +136,6 @@ def fan_out_many(event_ids: list[int]) -> int:
 
 def fan_out(event_id: int) -> int:
     """django-q2 task: one delivery task per recipient. Returns how many were queued."""
-    from tickets.models import TicketEvent
-
     event = (
         TicketEvent.objects.select_related("ticket__requester", "ticket__assignee", "actor")
         .filter(pk=event_id)
@@ -144,8 +157,6 @@ def fan_out(event_id: int) -> int:
 
 def deliver(event_id: int, user_id: int, audience: str) -> None:
     """django-q2 task: render and send one e-mail (raises, so django-q2 retries it)."""
-    from tickets.models import TicketEvent
-
     event = TicketEvent.objects.select_related(
         "ticket__organization", "ticket__requester", "ticket__assignee", "actor", "comment"
     ).get(pk=event_id)
@@ -170,6 +181,7 @@ def _context(event, audience: str) -> dict:
     return {
         "audience": audience,
         "kind": event.kind,
+        "Kind": Kind,
         "kind_label": str(event.get_kind_display()),
         "reference": ticket.reference,
         "subject": ticket.subject,
@@ -180,14 +192,14 @@ def _context(event, audience: str) -> dict:
         "requester": ticket.requester.full_name,
         "actor": event.actor.full_name if event.actor else "",
         "message": comment.body if comment else "",
-        "note": event.note if event.kind in {"disputed", "withdrawn", "split"} else "",
+        "note": event.note if event.kind in NOTE_EVENTS else "",
         "close_reason": str(ticket.get_close_reason_display()) if ticket.close_reason else "",
         "url": f"{settings.SITE_URL}{path}",
-        "description": ticket.description if event.kind == "created" else "",
+        "description": ticket.description if event.kind == Kind.CREATED else "",
         "closes_on": _local_date(event.data.get("closes_at")),
         "sla_target": _target_label(event.data.get("target")),
         "assignee": ticket.assignee.full_name if ticket.assignee_id else "",
-        "auto_close_days": tracking.auto_close_days(ticket),
+        "auto_close_days": sla_tracking.auto_close_days(ticket),
     }
 
 

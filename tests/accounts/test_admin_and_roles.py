@@ -2,8 +2,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import Role, User
 from accounts.roles import group_name
 from tests.conftest import text_body
@@ -30,10 +32,59 @@ class TestRoleGroups:
         assert set(Group.objects.values_list("name", flat=True)) >= {group_name(r) for r in Role}
         assert list(agent.groups.values_list("name", flat=True)) == [group_name(Role.AGENT)]
 
-    def test_role_change_moves_the_user_to_the_new_group(self, agent):
-        agent.role = Role.SUPERVISOR
-        agent.save()
+    def test_role_change_moves_the_user_to_the_new_group(self, agent, administrator):
+        services.set_role(agent, role=Role.SUPERVISOR, actor=administrator)
+        agent.refresh_from_db()
+        assert agent.role == Role.SUPERVISOR
         assert list(agent.groups.values_list("name", flat=True)) == [group_name(Role.SUPERVISOR)]
+        assert User.objects.get(pk=agent.pk).has_perm("tickets.view_reports")
+
+    def test_saving_a_user_leaves_the_groups_alone(self, agent):
+        agent.full_name = "Григорий Петров"
+        agent.save()
+        assert list(agent.groups.values_list("name", flat=True)) == [group_name(Role.AGENT)]
+
+    def test_a_new_administrator_is_a_superuser_with_their_group(self, administrator):
+        services.set_role(administrator, role=Role.ADMINISTRATOR, actor=None)
+        administrator.refresh_from_db()
+        assert administrator.is_superuser
+        assert list(administrator.groups.values_list("name", flat=True)) == [
+            group_name(Role.ADMINISTRATOR)
+        ]
+
+    def test_a_supervisor_cannot_make_an_agent_supervisor(self, agent, supervisor):
+        with pytest.raises(PermissionDenied):
+            services.set_role(agent, role=Role.SUPERVISOR, actor=supervisor)
+        agent.refresh_from_db()
+        assert agent.role == Role.AGENT
+        assert list(agent.groups.values_list("name", flat=True)) == [group_name(Role.AGENT)]
+
+    def test_a_supervisor_cannot_change_an_administrators_role(self, supervisor, administrator):
+        with pytest.raises(PermissionDenied):
+            services.set_role(administrator, role=Role.AGENT, actor=supervisor)
+        administrator.refresh_from_db()
+        assert administrator.role == Role.ADMINISTRATOR and administrator.is_superuser
+
+    def test_a_customer_manager_promotes_a_colleague_but_not_into_support(
+        self, customer, colleague, customer_manager
+    ):
+        with pytest.raises(PermissionDenied):
+            services.set_role(colleague, role=Role.CUSTOMER_MANAGER, actor=customer)
+        services.set_role(colleague, role=Role.CUSTOMER_MANAGER, actor=customer_manager)
+        assert User.objects.get(pk=colleague.pk).role == Role.CUSTOMER_MANAGER
+        customer.organization = None
+        with pytest.raises(PermissionDenied):
+            services.set_role(customer, role=Role.AGENT, actor=customer_manager)
+        assert User.objects.get(pk=customer.pk).role == Role.CUSTOMER
+
+    def test_a_customer_manager_cannot_change_another_organisations_user(
+        self, customer_manager, other_org_customer
+    ):
+        with pytest.raises(PermissionDenied):
+            services.set_role(
+                other_org_customer, role=Role.CUSTOMER_MANAGER, actor=customer_manager
+            )
+        assert User.objects.get(pk=other_org_customer.pk).role == Role.CUSTOMER
 
     def test_agent_may_view_but_not_change_users_or_organisations(self, agent):
         agent = User.objects.get(pk=agent.pk)
@@ -85,6 +136,23 @@ class TestUserAdmin:
         client.post(url, user_form(email=administrator.email, role=Role.CUSTOMER))
         administrator.refresh_from_db()
         assert administrator.role == Role.ADMINISTRATOR
+
+    def test_a_role_changed_in_the_admin_moves_the_user_to_the_new_group(
+        self, client, supervisor, customer
+    ):
+        client.force_login(supervisor)
+        url = reverse("admin:accounts_user_change", args=[customer.pk])
+        form = user_form(
+            email=customer.email,
+            full_name="Анна Петрова",
+            role=Role.CUSTOMER_MANAGER,
+            organization=customer.organization_id,
+        )
+        assert client.post(url, form).status_code == 302
+        customer.refresh_from_db()
+        assert (customer.role, customer.full_name) == (Role.CUSTOMER_MANAGER, "Анна Петрова")
+        groups = list(customer.groups.values_list("name", flat=True))
+        assert groups == [group_name(Role.CUSTOMER_MANAGER)]
 
     def test_agent_cannot_add_users_or_raise_own_role(self, client, agent):
         client.force_login(agent)

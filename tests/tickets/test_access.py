@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 
@@ -77,6 +78,53 @@ def test_a_customer_moved_to_another_organisation_no_longer_sees_old_requests(
     customer.save()
 
     assert visible(customer) == set()
+
+
+# --- One rule for a list and for a loaded request ----------------------------------------
+
+
+@pytest.mark.django_db
+def test_can_see_agrees_with_the_lists_for_every_user_and_request(
+    customer, colleague, customer_manager, other_org_customer, other_org_manager, agent, tickets
+):
+    gone = StaffUserFactory(email="gone@support.test", is_active=False)
+    users = [customer, colleague, customer_manager, other_org_customer, other_org_manager, agent]
+    for user in [*users, gone, AnonymousUser()]:
+        for ticket in tickets.values():
+            listed = ticket.pk in visible(user)
+            assert access.can_see(user, ticket) is listed, (user, ticket.requester)
+
+
+@pytest.mark.django_db
+def test_the_lifecycle_knows_only_the_users_who_may_see_the_request(
+    customer, colleague, customer_manager, other_org_manager, agent, tickets
+):
+    own = tickets["own"]
+    assert lifecycle.party_of(customer, own) == lifecycle.Party.CUSTOMER
+    assert lifecycle.party_of(customer_manager, own) == lifecycle.Party.CUSTOMER
+    assert lifecycle.party_of(agent, own) == lifecycle.Party.STAFF
+    assert lifecycle.party_of(None, own) == lifecycle.Party.SYSTEM
+    assert lifecycle.party_of(colleague, own) is None
+    assert lifecycle.party_of(other_org_manager, own) is None
+
+
+@pytest.mark.django_db
+def test_only_staff_with_the_right_read_the_support_reports(
+    customer, customer_manager, agent, supervisor, administrator
+):
+    assert [access.can_view_reports(u) for u in (supervisor, administrator)] == [True, True]
+    for user in (customer, customer_manager, agent, AnonymousUser()):
+        assert not access.can_view_reports(user)
+
+
+@pytest.mark.django_db
+def test_a_customer_manager_reads_the_sla_report_of_their_own_organisation_only(
+    customer, customer_manager, agent
+):
+    assert access.sla_report_organization(customer_manager) == customer_manager.organization_id
+    for user in (customer, agent, AnonymousUser()):
+        with pytest.raises(PermissionDenied):
+            access.sla_report_organization(user)
 
 
 # --- One request by its reference ---------------------------------------------------------------

@@ -1,11 +1,14 @@
-"""tickets.formatting: paragraphs, links and code blocks; whatever a user types stays text."""
+"""tickets.formatting: paragraphs, links and code blocks; whatever a user types stays text;
+durations in hours and minutes."""
 
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.utils import translation
 from django.utils.safestring import SafeString
 
-from tickets.formatting import render_text
+from tickets.formatting import duration_text, render_text
 
 ALLOWED_TAGS = {"p", "br", "a", "pre", "code"}
 
@@ -172,3 +175,20 @@ def test_empty_text_renders_as_nothing(text):
 
 def test_the_result_is_marked_safe_for_templates():
     assert isinstance(render_text("hello"), SafeString)
+
+
+@pytest.mark.parametrize(
+    ("delta", "english", "russian"),
+    [
+        (timedelta(hours=26, minutes=5), "26 h 05 min", "26 ч 05 мин"),
+        (timedelta(minutes=30), "0 h 30 min", "0 ч 30 мин"),
+        (timedelta(minutes=59, seconds=59), "0 h 59 min", "0 ч 59 мин"),
+        (-timedelta(hours=1, minutes=2), "1 h 02 min", "1 ч 02 мин"),
+        (timedelta(0), "0 h 00 min", "0 ч 00 мин"),
+    ],
+)
+def test_a_duration_is_hours_and_whole_minutes_in_the_users_language(delta, english, russian):
+    with translation.override("en"):
+        assert duration_text(delta) == english
+    with translation.override("ru"):
+        assert duration_text(delta) == russian

@@ -16,10 +16,9 @@ from django.db import connection
 from django.utils import translation
 
 from accounts.models import Role
-from sla import monitor
 from sla.models import Breach
 from tests.factories import StaffUserFactory, TicketFactory
-from tickets import charts, lifecycle
+from tickets import charts, lifecycle, sla_monitor
 from tickets.models import Ticket
 from tickets.reports import ageing, closure, customer, engineers, overview, sla, stats, times
 from tickets.reports.filters import Filters
@@ -127,7 +126,7 @@ def build_history(customer, other_org_customer, agent, supervisor) -> History:
     do(at(11, 16, 10, 10), lifecycle.take, t, actor=agent)
     do(at(11, 16, 10, 20), lifecycle.reply, t, actor=agent, body="Смотрим.")
     with time_machine.travel(at(11, 17, 9), tick=False):
-        monitor.record_breaches(now=at(11, 17, 9))
+        sla_monitor.record_breaches(now=at(11, 17, 9))
 
     # T6 Change request, Normal, filed after the monitor's run, never touched: first response
     # due Wed 14:00, resolution Fri 10:00, both passed "now" without a Breach row.
@@ -356,7 +355,7 @@ class TestPercentiles:
         assert empty == {(): {"resolution_time": stats.Spread(0, None, None)}}
 
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's")
-    def test_the_window_fallback_matches_percentile_cont(self, durations):
+    def test_the_python_computation_matches_percentile_cont(self, durations):
         queryset = Ticket.objects.all()
         kwargs = {
             "fields": ["first_response_time", "resolution_time"],
@@ -372,7 +371,7 @@ class TestPercentiles:
                 key=str,
             )
 
-        assert normalised(stats.window_percentile_rows(queryset, **kwargs)) == normalised(
+        assert normalised(stats.python_percentile_rows(queryset, **kwargs)) == normalised(
             stats.percentile_cont_rows(queryset, **kwargs)
         )
 

@@ -1,9 +1,9 @@
 """Report queries returning plain data (tables of values, chart geometry); views only render.
 
 Every figure is computed by the database with aggregates — conditional counts, grouped
-counts, percentiles (see .stats) and time buckets truncated in the site's time zone — in a
-fixed number of queries per page, whatever the number of requests. Each page module states
-exactly which requests it counts:
+counts, percentiles (see .stats; in Python on the quick-start SQLite) and time buckets
+truncated in the site's time zone — in a fixed number of queries per page, whatever the
+number of requests. Each page module states exactly which requests it counts:
 
 - .overview: open backlog, created vs resolved, running late and at risk now;
 - .sla: first-response and resolution compliance, the breach list;

@@ -13,8 +13,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from tickets import charts
-from tickets.models import Ticket
-from tickets.reports.common import OPEN, Report, priority_label, status_label, ticket_ref
+from tickets.models import OPEN_STATUSES, Ticket
+from tickets.reports.common import Report, priority_label, status_label, ticket_ref
 from tickets.reports.filters import Filters
 from tickets.reports.tables import Column, Kind, Table
 
@@ -40,7 +40,7 @@ def bucket_conditions(now) -> list[Q]:
 
 def open_requests(filters: Filters):
     """Open requests now, narrowed by organisation, type and priority."""
-    return Ticket.objects.filter(filters.facets(), status__in=OPEN)
+    return Ticket.objects.filter(filters.facets(), status__in=OPEN_STATUSES)
 
 
 def ageing_table(filters: Filters, *, now) -> Table:

@@ -1,4 +1,4 @@
-"""What the report pages share: the statuses they group by, ticket links, the Report shape."""
+"""What the report pages share: ticket links, labels, the Report shape."""
 
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -11,10 +11,6 @@ from tickets.charts import Chart
 from tickets.models import REFERENCE_PREFIX, Ticket
 from tickets.reports.tables import Table, TicketRef
 
-S = Ticket.Status
-OPEN = (S.NEW, S.IN_PROGRESS, S.WAITING)  # work not finished (the backlog)
-RUNNING = (S.NEW, S.IN_PROGRESS)  # the SLA clock runs (stopped while waiting or resolved)
-DONE = (S.RESOLVED, S.CLOSED)
 LIST_LIMIT = 50  # rows of a long list shown on a page; the CSV has them all
 EXPORT_CHUNK = 2000
 

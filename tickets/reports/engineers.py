@@ -24,8 +24,8 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from accounts.models import STAFF_ROLES, User
-from tickets.models import Ticket, TicketEvent
-from tickets.reports.common import OPEN, Report
+from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
+from tickets.reports.common import Report
 from tickets.reports.filters import Filters
 from tickets.reports.stats import duration_spreads
 from tickets.reports.tables import Column, Kind, Table, percent
@@ -109,7 +109,7 @@ def disputes(filters: Filters) -> dict[int, int]:
 def open_now(filters: Filters) -> dict[int, int]:
     """Open requests assigned to each engineer now, whatever the period."""
     rows = (
-        Ticket.objects.filter(filters.facets(), status__in=OPEN, assignee__isnull=False)
+        Ticket.objects.filter(filters.facets(), status__in=OPEN_STATUSES, assignee__isnull=False)
         .order_by()
         .values_list("assignee")
         .annotate(n=Count("pk"))
@@ -133,8 +133,12 @@ def medians(filters: Filters) -> dict[int, dict]:
 def figures(filters: Filters) -> list[EngineerFigures]:
     """One row per engineer, by name; six queries whatever the number of engineers."""
     staff = User.objects.filter(role__in=STAFF_ROLES).order_by("full_name", "pk")
-    columns = {"taken": taken(filters), "resolved": resolved(filters),
-               "disputes": disputes(filters), "open_now": open_now(filters)}  # fmt: skip
+    columns = {
+        "taken": taken(filters),
+        "resolved": resolved(filters),
+        "disputes": disputes(filters),
+        "open_now": open_now(filters),
+    }
     times = medians(filters)
     rows = []
     for pk, name, active in staff.values_list("pk", "full_name", "is_active"):
@@ -164,8 +168,8 @@ def engineers_table(filters: Filters) -> Table:
             Column(_("Engineer")),
             Column(_("Taken"), Kind.COUNT),
             Column(_("Resolved"), Kind.COUNT),
-            Column(_("Median first response (h:mm)"), Kind.DURATION),
-            Column(_("Median resolution (h:mm)"), Kind.DURATION),
+            Column(_("Median first response"), Kind.DURATION),
+            Column(_("Median resolution"), Kind.DURATION),
             Column(_("Disputes after their solutions"), Kind.COUNT),
             Column(_("Dispute rate, %"), Kind.PERCENT),
             Column(_("Open now"), Kind.COUNT),

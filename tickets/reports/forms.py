@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.http import QueryDict
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
@@ -98,7 +99,10 @@ class CustomerReportForm(ReportFilterForm):
         months = reversed(bucket_starts(first, today, "month"))
         self.fields["month"].choices = [
             ("", _("Whole period")),
-            *((m.strftime("%Y-%m"), m.strftime("%m.%Y")) for m in months),
+            *(
+                (m.isoformat()[:7], formats.date_format(m, "SHORT_YEAR_MONTH_FORMAT"))
+                for m in months
+            ),
         ]
         self.fields = {"month": self.fields.pop("month"), **self.fields}
 

@@ -4,15 +4,14 @@ requests running late or about to (as of now)."""
 from collections import Counter
 
 from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from tickets import charts
-from tickets.models import Ticket
+from tickets.models import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, Ticket
 from tickets.reports.common import (
     EXPORT_CHUNK,
     LIST_LIMIT,
-    OPEN,
-    RUNNING,
     Labels,
     Report,
     priority_label,
@@ -43,7 +42,7 @@ def backlog_tables(filters: Filters) -> list[Table]:
 
     The period does not apply: the backlog is what is open today."""
     counts = (
-        Ticket.objects.filter(filters.facets(), status__in=OPEN)
+        Ticket.objects.filter(filters.facets(), status__in=OPEN_STATUSES)
         .order_by()
         .values_list("status", "priority", "type")
         .annotate(n=Count("pk"))
@@ -72,7 +71,7 @@ def backlog_tables(filters: Filters) -> list[Table]:
             _("Open backlog by status"),
             _("Status"),
             by_status,
-            OPEN,
+            OPEN_STATUSES,
             status_label,
         ),
         table(
@@ -127,14 +126,14 @@ def _per_bucket(queryset, field: str, filters: Filters) -> dict:
 
 def flow_chart(filters: Filters, flow: Table) -> charts.Chart:
     """Lines of requests created and resolved per bucket of the period."""
-    date_format = "%d.%m" if filters.bucket != "month" else "%m.%Y"
+    label = "SHORT_DAY_MONTH_FORMAT" if filters.bucket != "month" else "SHORT_YEAR_MONTH_FORMAT"
     return charts.line_chart(
         title=_("Requests created and resolved"),
         description=_(
             "Requests created and resolved per day or week of the period; the same "
             "numbers are in the table below."
         ),
-        categories=[row[0].strftime(date_format) for row in flow.rows],
+        categories=[formats.date_format(row[0], label) for row in flow.rows],
         series=[
             charts.Series(_("Created"), [row[1] for row in flow.rows]),
             charts.Series(_("Resolved"), [row[2] for row in flow.rows]),
@@ -156,7 +155,7 @@ def running_late(filters: Filters, *, now):
     first response due passed without a first response. Most overdue first."""
     first, resolution = _late_conditions(now)
     return (
-        Ticket.objects.filter(filters.facets(), status__in=RUNNING)
+        Ticket.objects.filter(filters.facets(), status__in=CLOCK_RUNNING_STATUSES)
         .filter(first | resolution)
         .annotate(
             target=Case(
@@ -182,7 +181,7 @@ def at_risk(filters: Filters, *, now):
     )
     resolution = Q(resolution_risk_at__lte=now, resolution_due_at__gte=now)
     return (
-        Ticket.objects.filter(filters.facets(), status__in=RUNNING)
+        Ticket.objects.filter(filters.facets(), status__in=CLOCK_RUNNING_STATUSES)
         .filter(first | resolution)
         .exclude(first_late | resolution_late)
         .annotate(

@@ -28,8 +28,10 @@ def rollup(
     try:
         inner_sql, params = finest.order_by().query.sql_with_params()
     except EmptyResultSet:  # e.g. filtered by an empty list: nothing to sum
-        return {name: [] if grouping else [dict.fromkeys(sums, 0)]
-                for name, grouping in groupings.items()}  # fmt: skip
+        return {
+            name: [] if grouping else [dict.fromkeys(sums, 0)]
+            for name, grouping in groupings.items()
+        }
     branches = []
     for index, grouping in enumerate(groupings.values()):
         # A key outside the grouping is not read; MIN() keeps its type for the UNION.

@@ -20,16 +20,15 @@ from dataclasses import dataclass
 
 from django.db.models import Count, FilteredRelation, Q
 from django.db.models.functions import TruncMonth
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from sla.models import Breach, Contract
 from tickets import charts
-from tickets.models import Ticket
+from tickets.models import CLOCK_RUNNING_STATUSES, DONE_STATUSES, Ticket
 from tickets.reports.common import (
-    DONE,
     EXPORT_CHUNK,
     LIST_LIMIT,
-    RUNNING,
     Audience,
     Labels,
     Report,
@@ -104,7 +103,7 @@ def counts(*, now) -> dict:
                 Q(first_breach__isnull=False)
                 | Q(
                     first_response_at__isnull=True,
-                    status__in=RUNNING,
+                    status__in=CLOCK_RUNNING_STATUSES,
                     first_response_due_at__lt=now,
                 )
             ),
@@ -112,14 +111,16 @@ def counts(*, now) -> dict:
         "resolution_met": Count(
             "pk",
             filter=resolution_due
-            & Q(status__in=DONE, resolved_at__isnull=False, resolution_breach__isnull=True),
+            & Q(
+                status__in=DONE_STATUSES, resolved_at__isnull=False, resolution_breach__isnull=True
+            ),
         ),
         "resolution_missed": Count(
             "pk",
             filter=resolution_due
             & (
                 Q(resolution_breach__isnull=False)
-                | Q(status__in=RUNNING, resolution_due_at__lt=now)
+                | Q(status__in=CLOCK_RUNNING_STATUSES, resolution_due_at__lt=now)
             ),
         ),
     }
@@ -242,8 +243,10 @@ def compliance_tables(
         )
     ]
     if audience == Audience.STAFF:
-        rows = [(name, contract or "", *c.cells())
-                for (name, contract, _pk), c in figures["organization"]]  # fmt: skip
+        rows = [
+            (name, contract or "", *c.cells())
+            for (name, contract, _pk), c in figures["organization"]
+        ]
         tables.append(
             Table(
                 name="by_organisation",
@@ -274,7 +277,9 @@ def month_chart(by_month: Table) -> charts.Chart:
             "Share of requests that met the first-response and the resolution "
             "target, by the month they were filed in; the numbers are in the table."
         ),
-        categories=[row[0].strftime("%m.%Y") for row in by_month.rows],
+        categories=[
+            formats.date_format(row[0], "SHORT_YEAR_MONTH_FORMAT") for row in by_month.rows
+        ],
         series=[
             charts.Series(_("First response in time, %"), [row[3] for row in by_month.rows]),
             charts.Series(_("Resolution in time, %"), [row[6] for row in by_month.rows]),
@@ -319,7 +324,7 @@ def _breach_columns(audience: Audience) -> list[Column]:
         Column(_("Target")),
         Column(_("Was due"), Kind.DATETIME),
         Column(_("Reached"), Kind.DATETIME, _("not yet")),
-        Column(_("Late by (business time, h:mm)"), Kind.DURATION, _("still open")),
+        Column(_("Late by (business time)"), Kind.DURATION, _("still open")),
     ]
     if audience == Audience.CUSTOMER:
         del columns[2]

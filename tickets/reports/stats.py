@@ -1,4 +1,4 @@
-"""Percentiles of business-time durations, computed in the database on PostgreSQL and SQLite.
+"""Percentiles of business-time durations: in the database on PostgreSQL, in Python on SQLite.
 
 The definition is PostgreSQL's `percentile_cont` (linear interpolation between the closest
 ranks): over the n values sorted ascending and numbered from 0, the p-th percentile is at the
@@ -6,20 +6,16 @@ position p·(n − 1); between two ranks it is interpolated, lo + (p·(n − 1) 
 The median is p = 0.5. Values are compared in seconds and rounded to the whole second.
 
 PostgreSQL runs `percentile_cont(p) WITHIN GROUP (ORDER BY seconds)` (the `PercentileCont`
-aggregate below). SQLite has no percentile function: there the same figure comes from window
-functions in the database — ROW_NUMBER() and COUNT() over each group give every value its rank,
-an aggregate picks the two values at ⌊p·(n − 1)⌋ and the next rank, and the outer query
-interpolates between them with the same formula, so both databases return the same numbers.
-
-A DurationField is an `interval` on PostgreSQL and an integer of microseconds on SQLite;
-`EpochSeconds` turns either into seconds (double precision).
+aggregate below). SQLite, the quick-start database, has no percentile function: there the
+same formula is applied in Python to the same rows (`python_percentile_rows`), so both
+databases return the same numbers without a second implementation in SQL.
 """
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Aggregate, Count, F, FloatField, Func, QuerySet
 
@@ -27,24 +23,13 @@ MEDIAN, P90 = 0.5, 0.9
 
 
 class EpochSeconds(Func):
-    """A DurationField as seconds (float), whatever the database stores it as."""
+    """A DurationField (an interval on PostgreSQL) as seconds, double precision.
 
+    DATE_PART is double precision already (EXTRACT is numeric, slower to sort).
+    """
+
+    template = "DATE_PART('epoch', %(expressions)s)"
     output_field = FloatField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        # SQLite (and the other backends without an interval type) store microseconds.
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s / 1000000.0)", **extra_context
-        )
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            # DATE_PART is double precision already (EXTRACT is numeric, slower to sort).
-            template="DATE_PART('epoch', %(expressions)s)",
-            **extra_context,
-        )
 
 
 class PercentileCont(Aggregate):
@@ -92,7 +77,7 @@ def duration_spreads(
     if vendor == "postgresql":
         rows = percentile_cont_rows(queryset, fields=fields, group_by=group_by)
     else:
-        rows = window_percentile_rows(queryset, fields=fields, group_by=group_by)
+        rows = python_percentile_rows(queryset, fields=fields, group_by=group_by)
     result = {}
     for row in rows:
         key = tuple(row[f"g{i}"] for i in range(len(group_by)))
@@ -132,62 +117,43 @@ def percentile_cont_rows(queryset, *, fields, group_by) -> list[dict]:
     return list(queryset.values(**aliases).annotate(**annotations))
 
 
-def window_percentile_rows(queryset, *, fields, group_by) -> list[dict]:
-    """The same figures as percentile_cont, with window functions (the SQLite fallback)."""
-    connection = connections[router.db_for_read(queryset.model)]
+def python_percentile_rows(queryset, *, fields, group_by) -> list[dict]:
+    """The same figures as percentile_cont, computed in Python over the same rows.
+
+    For SQLite, the quick-start database, which has no percentile function: it reads one
+    row per request of the report, which is fine at the sizes SQLite serves here.
+    """
     group_by = _expressions(group_by)
     groups = [f"g{i}" for i in range(len(group_by))]
-    values = {f"v{i}": EpochSeconds(field) for i, field in enumerate(fields)}
-    inner = queryset.order_by().values(
-        **dict(zip(groups, group_by.values(), strict=True)), **values
+    rows = queryset.order_by().values(
+        **dict(zip(groups, group_by.values(), strict=True)),
+        **{f"v{i}": F(field) for i, field in enumerate(fields)},
     )
-    try:
-        inner_sql, params = inner.query.sql_with_params()
-    except EmptyResultSet:  # e.g. .none(): no rows, as the aggregate would say
-        if groups:
-            return []
-        row = {}
-        for i in range(len(fields)):
-            row[f"c{i}"] = 0
-            row |= {f"p{i}_{j}": None for j in range(len(PERCENTILES))}
-        return [row]
+    values: dict[tuple, list[list[float]]] = {}
+    for row in rows:
+        per_field = values.setdefault(tuple(row[g] for g in groups), [[] for _f in fields])
+        for i, column in enumerate(per_field):
+            if row[f"v{i}"] is not None:
+                column.append(row[f"v{i}"].total_seconds())
+    if not groups and not values:  # no rows: what the aggregate over nothing says
+        values[()] = [[] for _f in fields]
+    result = []
+    for key, per_field in values.items():
+        row = dict(zip(groups, key, strict=True))
+        for i, column in enumerate(per_field):
+            column.sort()
+            row[f"c{i}"] = len(column)
+            for j, percentile in enumerate(PERCENTILES):
+                row[f"p{i}_{j}"] = percentile_cont(column, percentile)
+        result.append(row)
+    return result
 
-    def floor(sql: str) -> str:
-        # Positions are never negative, so truncation is the floor (SQLite may lack FLOOR).
-        return f"FLOOR({sql})" if connection.vendor == "postgresql" else f"CAST({sql} AS INTEGER)"
 
-    ranked, picked, interpolated = [], [], []
-    for i in range(len(fields)):
-        rank_partition = ", ".join([*groups, f"v{i} IS NULL"])
-        ranked.append(
-            f"ROW_NUMBER() OVER (PARTITION BY {rank_partition} ORDER BY v{i}) - 1 AS r{i}"
-        )
-        ranked.append(
-            f"COUNT(v{i}) OVER ({'PARTITION BY ' + ', '.join(groups) if groups else ''}) AS n{i}"
-        )
-        picked.append(f"COUNT(v{i}) AS c{i}")
-        interpolated.append(f"c{i}")
-        for j, percentile in enumerate(PERCENTILES):
-            rank = floor(f"{percentile!r} * (n{i} - 1)")
-            value = f"CASE WHEN v{i} IS NOT NULL AND r{i} = {rank}"
-            picked.append(f"MAX({value} THEN v{i} END) AS lo{i}_{j}")
-            picked.append(f"MAX({value} + 1 THEN v{i} END) AS hi{i}_{j}")
-            position = f"{percentile!r} * (c{i} - 1)"
-            interpolated.append(
-                f"lo{i}_{j} + ({position} - {floor(position)}) "
-                f"* (COALESCE(hi{i}_{j}, lo{i}_{j}) - lo{i}_{j}) AS p{i}_{j}"
-            )
-    group_list = ", ".join(groups)
-    select_groups = f"{group_list}, " if groups else ""
-    # Only our own aliases and float literals are interpolated; the values are parameters.
-    sql = (
-        f"SELECT {select_groups}{', '.join(interpolated)} FROM ("  # noqa: S608
-        f"SELECT {select_groups}{', '.join(picked)} FROM ("
-        f"SELECT base.*, {', '.join(ranked)} FROM ({inner_sql}) base"
-        f") ranked{' GROUP BY ' + group_list if groups else ''}"
-        f") picked"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+def percentile_cont(ordered: Sequence[float], percentile: float) -> float | None:
+    """PostgreSQL's percentile_cont over values sorted ascending (None for no values)."""
+    if not ordered:
+        return None
+    position = percentile * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (position - low) * (ordered[high] - ordered[low])

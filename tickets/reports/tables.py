@@ -14,6 +14,8 @@ from itertools import chain
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 
+from tickets.formatting import duration_text
+
 BOM = "\ufeff"
 # A cell starting with one of these is a formula to Excel or LibreOffice (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,7 +27,7 @@ class Kind(StrEnum):
     TEXT = "text"
     COUNT = "count"
     PERCENT = "percent"  # a float 0–100
-    DURATION = "duration"  # a timedelta, shown as hours:minutes
+    DURATION = "duration"  # a timedelta, shown in hours and minutes
     DATETIME = "datetime"
     DATE = "date"
     WEEK = "week"  # the Monday a week starts on
@@ -101,14 +103,6 @@ class Table:
         ]
 
 
-def hours_minutes(value: timedelta) -> str:
-    """Business time as hours:minutes (hours may exceed 24): 26:05."""
-    minutes = round(value.total_seconds() / 60)
-    sign = "-" if minutes < 0 else ""
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"{sign}{hours}:{minutes:02d}"
-
-
 def display_cell(column: Column, value) -> Cell:
     """A value formatted for the page in the active language."""
     numeric = column.numeric
@@ -124,17 +118,29 @@ def display_cell(column: Column, value) -> Cell:
         case Kind.PERCENT:
             return Cell(f"{formats.number_format(value, decimal_pos=1)} %", numeric=True)
         case Kind.DURATION:
-            return Cell(hours_minutes(value), numeric=True)
+            return Cell(duration_text(value), numeric=True)
         case Kind.DATETIME:
-            return Cell(formats.date_format(timezone.localtime(value), "d.m.Y H:i"))
+            return Cell(formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT"))
         case Kind.DATE | Kind.WEEK:
-            return Cell(formats.date_format(value, "d.m.Y"))
+            return Cell(formats.date_format(value, "SHORT_DATE_FORMAT"))
         case Kind.MONTH:
-            return Cell(formats.date_format(value, "F Y"))
+            return Cell(formats.date_format(value, "YEAR_MONTH_FORMAT"))
     return Cell(str(value))
 
 
 # --- CSV ----------------------------------------------------------------------------------
+
+
+def hours_minutes(value: timedelta) -> str:
+    """A duration as a spreadsheet value, hours:minutes (hours may exceed 24): 26:05.
+
+    Excel and LibreOffice read it as a time, so the column sums and sorts; people see
+    durations through tickets.formatting.duration_text.
+    """
+    minutes = round(value.total_seconds() / 60)
+    sign = "-" if minutes < 0 else ""
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours}:{minutes:02d}"
 
 
 def neutralise(text: str) -> str:
@@ -174,7 +180,7 @@ def csv_value(column: Column, value, dialect: CsvDialect):
             return f"{value:.1f}".replace(".", dialect.decimal)
         case Kind.DURATION:
             return hours_minutes(value)
-        case Kind.DATETIME:
+        case Kind.DATETIME:  # ISO 8601 in every language: a value for spreadsheets
             return value.astimezone(dialect.tz).strftime("%Y-%m-%d %H:%M")
         case Kind.DATE | Kind.WEEK:
             return value.isoformat() if isinstance(value, date | datetime) else str(value)

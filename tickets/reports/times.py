@@ -31,11 +31,11 @@ def _columns(heading: str) -> list[Column]:
     return [
         Column(heading),
         Column(_("First response: requests"), Kind.COUNT),
-        Column(_("First response: median (h:mm)"), Kind.DURATION),
-        Column(_("First response: 90th percentile (h:mm)"), Kind.DURATION),
+        Column(_("First response: median"), Kind.DURATION),
+        Column(_("First response: 90th percentile"), Kind.DURATION),
         Column(_("Resolution: requests"), Kind.COUNT),
-        Column(_("Resolution: median (h:mm)"), Kind.DURATION),
-        Column(_("Resolution: 90th percentile (h:mm)"), Kind.DURATION),
+        Column(_("Resolution: median"), Kind.DURATION),
+        Column(_("Resolution: 90th percentile"), Kind.DURATION),
     ]
 
 

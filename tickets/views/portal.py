@@ -13,9 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proftiket import errors
-from sla import tracking
 from sla.models import active_contract
-from tickets import access, lifecycle
+from tickets import access, lifecycle, sla_tracking
 from tickets.attachments import INLINE_CONTENT_TYPES
 from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
 from tickets.models import Attachment, Comment, Ticket, TicketEvent, parse_reference
@@ -159,7 +158,8 @@ def _detail_context(request, ticket, **forms):
         # `Action.CONFIRM in actions` was silently always false.
         "Action": lifecycle.Action.__members__,
         "Status": Ticket.Status,
-        "auto_close_days": tracking.auto_close_days(ticket),
+        "Kind": TicketEvent.Kind,
+        "auto_close_days": sla_tracking.auto_close_days(ticket),
     }
 
 
@@ -207,17 +207,26 @@ def ticket_reply(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
     form = ReplyForm(request.POST, request.FILES, uploader=request.user, ticket=ticket)
     return _act_with_form(
-        request, ticket, form, "reply_form", _("Your message has been sent."),
-        lambda data: lifecycle.reply(ticket, actor=request.user, body=data["body"],
-                                     files=data["files"]),
-    )  # fmt: skip
+        request,
+        ticket,
+        form,
+        "reply_form",
+        _("Your message has been sent."),
+        lambda data: lifecycle.reply(
+            ticket, actor=request.user, body=data["body"], files=data["files"]
+        ),
+    )
 
 
 @_post_action
 def ticket_confirm(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
-    return _run(request, ticket, lambda: lifecycle.confirm(ticket, actor=request.user),
-                _("Thank you! The request is closed."))  # fmt: skip
+    return _run(
+        request,
+        ticket,
+        lambda: lifecycle.confirm(ticket, actor=request.user),
+        _("Thank you! The request is closed."),
+    )
 
 
 @_post_action
@@ -226,9 +235,12 @@ def ticket_withdraw(request, reference):
     form = WithdrawForm(request.POST, prefix=WITHDRAW_PREFIX)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _run(
-        request, ticket, lambda: lifecycle.withdraw(ticket, actor=request.user, reason=reason),
-        _("The request is withdrawn and closed."), withdraw_form=form,
-    )  # fmt: skip
+        request,
+        ticket,
+        lambda: lifecycle.withdraw(ticket, actor=request.user, reason=reason),
+        _("The request is withdrawn and closed."),
+        withdraw_form=form,
+    )
 
 
 @_post_action
@@ -236,11 +248,15 @@ def ticket_dispute(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
     form = DisputeForm(request.POST, request.FILES, uploader=request.user, ticket=ticket)
     return _act_with_form(
-        request, ticket, form, "dispute_form",
+        request,
+        ticket,
+        form,
+        "dispute_form",
         _("Your objection is recorded; work on the request resumes."),
-        lambda data: lifecycle.dispute(ticket, actor=request.user, reason=data["reason"],
-                                       files=data["files"]),
-    )  # fmt: skip
+        lambda data: lifecycle.dispute(
+            ticket, actor=request.user, reason=data["reason"], files=data["files"]
+        ),
+    )
 
 
 def _act_with_form(request, ticket, form, form_name, success_message, action):

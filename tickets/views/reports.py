@@ -8,11 +8,9 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from tickets import reports
+from tickets import access, reports
 from tickets.reports.customer import contract_for_report
 from tickets.reports.forms import CustomerReportForm, ReportFilterForm
-
-VIEW_REPORTS = "tickets.view_reports"
 
 
 def _reports_required(view):
@@ -21,7 +19,7 @@ def _reports_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_staff and request.user.has_perm(VIEW_REPORTS)):
+        if not access.can_view_reports(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -86,16 +84,12 @@ closure = _staff_page("closure")
 @login_required
 def my_sla(request):
     """A customer manager's SLA report: their organisation only, whatever the query says."""
-    user = request.user
-    if user.is_staff and user.has_perm(VIEW_REPORTS):
+    if access.can_view_reports(request.user):
         return redirect("reports:sla")
-    if not user.is_customer_manager:
-        raise PermissionDenied
+    organization_id = access.sla_report_organization(request.user)
     today = timezone.localdate()
-    contract = contract_for_report(user.organization_id, today)
+    contract = contract_for_report(organization_id, today)
     form = CustomerReportForm(
         request.GET, today=today, contract_start=contract.starts_on if contract else None
     )
-    return _render(
-        request, "my_sla", reports.CUSTOMER_PAGE, form, organization_id=user.organization_id
-    )
+    return _render(request, "my_sla", reports.CUSTOMER_PAGE, form, organization_id=organization_id)

@@ -15,9 +15,8 @@ from django.utils import timezone
 from proftiket.batching import claim
 from sla.models import Breach
 from tickets import lifecycle
-from tickets.models import Ticket, TicketEvent
+from tickets.models import CLOCK_RUNNING_STATUSES, Ticket, TicketEvent
 
-RUNNING = ["new", "in_progress"]
 BATCH = 1000
 Kind = TicketEvent.Kind
 
@@ -45,20 +44,27 @@ def record_breaches(*, now) -> int:
     """A Breach row for every running clock whose target passed unmet (once per target)."""
     recorded = 0
     checks = [
-        (Breach.Target.FIRST_RESPONSE, "first_response_due_at",
-         Q(first_response_at__isnull=True, first_response_due_at__lte=now)),
+        (
+            Breach.Target.FIRST_RESPONSE,
+            "first_response_due_at",
+            Q(first_response_at__isnull=True, first_response_due_at__lte=now),
+        ),
         (Breach.Target.RESOLUTION, "resolution_due_at", Q(resolution_due_at__lte=now)),
-    ]  # fmt: skip
+    ]
     for target, due_field, overdue in checks:
         already = Breach.objects.filter(ticket=OuterRef("pk"), target=target)
-        missing = Ticket.objects.filter(overdue, status__in=RUNNING).exclude(Exists(already))
+        missing = Ticket.objects.filter(overdue, status__in=CLOCK_RUNNING_STATUSES).exclude(
+            Exists(already)
+        )
         while rows := list(missing.values_list("pk", due_field)[:BATCH]):
             # The unique (ticket, target) constraint makes a concurrent insert a no-op.
             Breach.objects.bulk_create(
-                [Breach(ticket_id=pk, target=target, due_at=due, recorded_at=now)
-                 for pk, due in rows],
+                [
+                    Breach(ticket_id=pk, target=target, due_at=due, recorded_at=now)
+                    for pk, due in rows
+                ],
                 ignore_conflicts=True,
-            )  # fmt: skip
+            )
             recorded += len(rows)
     return recorded
 
@@ -76,9 +82,12 @@ def notify_breaches(*, now) -> int:
             for target in Breach.Target.values:
                 tickets = [ticket for pk, ticket, kind in rows if pk in done and kind == target]
                 lifecycle.record_many(
-                    tickets, Kind.SLA_BREACHED, now=now, is_public=False,
+                    tickets,
+                    Kind.SLA_BREACHED,
+                    now=now,
+                    is_public=False,
                     data_of=lambda pk, target=target: {"target": target},
-                )  # fmt: skip
+                )
         notified += len(done)
     return notified
 
@@ -87,24 +96,43 @@ def warn_at_risk(*, now) -> int:
     """Warn once per target when less than 20% of it is left (and it is not missed yet)."""
     warned = 0
     checks = [
-        ("first_response", "first_response_warned_at",
-         Q(first_response_at__isnull=True, first_response_warned_at__isnull=True,
-           first_response_risk_at__lte=now, first_response_due_at__gt=now)),
-        ("resolution", "resolution_warned_at",
-         Q(resolution_warned_at__isnull=True, resolution_risk_at__lte=now,
-           resolution_due_at__gt=now)),
-    ]  # fmt: skip
+        (
+            "first_response",
+            "first_response_warned_at",
+            Q(
+                first_response_at__isnull=True,
+                first_response_warned_at__isnull=True,
+                first_response_risk_at__lte=now,
+                first_response_due_at__gt=now,
+            ),
+        ),
+        (
+            "resolution",
+            "resolution_warned_at",
+            Q(
+                resolution_warned_at__isnull=True,
+                resolution_risk_at__lte=now,
+                resolution_due_at__gt=now,
+            ),
+        ),
+    ]
     for target, warned_field, condition in checks:
-        condition &= Q(status__in=RUNNING)
-        warned += _claim_and_record(condition, {warned_field: now}, Kind.SLA_AT_RISK,
-                                    now=now, data={"target": target})  # fmt: skip
+        condition &= Q(status__in=CLOCK_RUNNING_STATUSES)
+        warned += _claim_and_record(
+            condition, {warned_field: now}, Kind.SLA_AT_RISK, now=now, data={"target": target}
+        )
     return warned
 
 
 def escalate_unassigned_critical(*, now) -> int:
     """A critical request nobody has taken after 15 minutes of business time: tell supervisors."""
-    condition = Q(status__in=RUNNING, priority=Ticket.Priority.CRITICAL, assignee__isnull=True,
-                  escalated_at__isnull=True, escalation_at__lte=now)  # fmt: skip
+    condition = Q(
+        status__in=CLOCK_RUNNING_STATUSES,
+        priority=Ticket.Priority.CRITICAL,
+        assignee__isnull=True,
+        escalated_at__isnull=True,
+        escalation_at__lte=now,
+    )
     return _claim_and_record(condition, {"escalated_at": now}, Kind.ESCALATED, now=now, data={})
 
 
@@ -113,7 +141,6 @@ def _claim_and_record(condition: Q, updates: dict, kind: str, *, now, data: dict
     while ids := list(Ticket.objects.filter(condition).values_list("pk", flat=True)[:BATCH]):
         with transaction.atomic():
             done = claim(Ticket, condition, ids, updates)
-            lifecycle.record_many(done, kind, now=now, is_public=False,
-                                  data_of=lambda pk: data)  # fmt: skip
+            lifecycle.record_many(done, kind, now=now, is_public=False, data_of=lambda pk: data)
         total += len(done)
     return total

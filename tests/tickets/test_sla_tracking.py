@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from sla import tracking
 from sla.models import Breach
-from tickets import lifecycle
+from tickets import lifecycle, sla_tracking
 from tickets.models import Ticket
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -103,7 +102,7 @@ class TestDueTimes:
         plan.save()
         ticket = file(customer, at(30, 10), type=Ticket.Type.CHANGE_REQUEST)
         assert ticket.first_response_due_at is None and ticket.resolution_due_at is None
-        assert tracking.current(ticket, now=at(30, 11)) is None
+        assert sla_tracking.current(ticket, now=at(30, 11)) is None
 
     def test_a_later_plan_change_does_not_rewrite_a_filed_request(self, customer):
         ticket = file(customer, at(30, 10))
@@ -163,12 +162,12 @@ class TestBreaches:
 class TestTimeLeft:
     def test_time_left_at_risk_and_breached(self, customer):
         ticket = file(customer, at(30, 10))  # first response due 14:00 (4 h)
-        clock = tracking.current(ticket, now=at(30, 11))
+        clock = sla_tracking.current(ticket, now=at(30, 11))
         assert (clock.target, clock.left, clock.at_risk, clock.breached) == (
             "first_response", timedelta(hours=3), False, False,
         )  # fmt: skip
-        assert tracking.current(ticket, now=at(30, 13, 30)).at_risk  # 30 min < 20% of 4 h
-        late = tracking.current(ticket, now=at(30, 15))
+        assert sla_tracking.current(ticket, now=at(30, 13, 30)).at_risk  # 30 min < 20% of 4 h
+        late = sla_tracking.current(ticket, now=at(30, 15))
         assert late.breached and late.left == -timedelta(hours=1)
 
     def test_a_stopped_clock_keeps_its_time_left(self, customer, agent):
@@ -176,7 +175,7 @@ class TestTimeLeft:
         with time_machine.travel(at(30, 11), tick=False):
             lifecycle.reply(ticket, actor=agent, body="Принято")
             lifecycle.request_info(ticket, actor=agent, question="?")
-        clock = tracking.current(ticket, now=at(33, 12))
+        clock = sla_tracking.current(ticket, now=at(33, 12))
         assert clock.paused and clock.target == "resolution"
         assert clock.left == timedelta(hours=23) and not clock.breached
 

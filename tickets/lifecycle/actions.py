@@ -1,190 +1,41 @@
-"""The ticket lifecycle: the only code that changes Ticket.status and writes its history.
+"""The lifecycle's actions: each one domain action on one request, in one transaction.
 
-Every public function is one domain action in one transaction: it checks who may do it
-now (the TRANSITIONS table), applies it with a guarded UPDATE so that a concurrent change is
-refused instead of overwritten, writes the TicketEvent, and schedules the notifications to
-be sent after commit. Views, the admin and jobs call these functions and nothing else.
+Each checks the rules (tickets.lifecycle.rules), applies the change with a guarded UPDATE so
+that a concurrent change is refused instead of overwritten, writes the TicketEvent and
+schedules the notifications to be sent after commit.
 """
 
-import logging
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
-from proftiket.batching import claim
-from sla import tracking
+from accounts.models import User
 from sla.models import active_contract
 from tickets import attachments as attachment_rules
-from tickets import notifications
+from tickets import notifications, sla_tracking
+from tickets.lifecycle.rules import (
+    CLOSE_REASONS,
+    TRANSITIONS,
+    Action,
+    ConcurrentChange,
+    NoContract,
+    TransitionRefused,
+    can_add_note,
+    can_reply,
+    concurrent_message,
+    no_contract_message,
+    require,
+    require_staff,
+)
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
-logger = logging.getLogger(__name__)
 S = Ticket.Status
 Kind = TicketEvent.Kind
-OPEN_STATUSES = frozenset({S.NEW, S.IN_PROGRESS, S.WAITING})
-NOT_CLOSED = OPEN_STATUSES | {S.RESOLVED}
 
-
-class TransitionRefused(Exception):
-    """The action is not allowed for this user on this request in its current state."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class ConcurrentChange(TransitionRefused):
-    """Someone changed the request between the moment it was read and this action."""
-
-
-class NoContract(TransitionRefused):
-    """The organisation has no support contract in force today."""
-
-
-def _no_contract_message() -> str:
-    from django.conf import settings
-
-    return _(
-        "Your organisation has no support contract in force, so new requests cannot be filed. "
-        "Please contact us to renew it: %(contact)s."
-    ) % {"contact": settings.SUPPORT_CONTACT}
-
-
-class Party(StrEnum):
-    CUSTOMER = "customer"  # the requester, or a customer manager of the organisation
-    STAFF = "staff"  # agents, supervisors, administrators
-    SYSTEM = "system"  # scheduled jobs
-
-
-class Action(StrEnum):
-    TAKE = "take"
-    REQUEST_INFO = "request_info"
-    PROVIDE_INFO = "provide_info"
-    RESOLVE = "resolve"
-    CONFIRM = "confirm"
-    DISPUTE = "dispute"
-    REOPEN = "reopen"
-    WITHDRAW = "withdraw"
-    CLOSE = "close"
-    AUTO_CLOSE = "auto_close"
-
-
-ACTION_LABELS = {
-    Action.TAKE: gettext_lazy("Take into work"),
-    Action.REQUEST_INFO: gettext_lazy("Request information"),
-    Action.PROVIDE_INFO: gettext_lazy("Provide the information"),
-    Action.RESOLVE: gettext_lazy("Resolve"),
-    Action.CONFIRM: gettext_lazy("Confirm the solution"),
-    Action.DISPUTE: gettext_lazy("Dispute the solution"),
-    Action.REOPEN: gettext_lazy("Reopen"),
-    Action.WITHDRAW: gettext_lazy("Withdraw the request"),
-    Action.CLOSE: gettext_lazy("Close"),
-    Action.AUTO_CLOSE: gettext_lazy("Close automatically"),
-}
-
-
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
-    parties: frozenset[Party]
-    event: str
-
-
-# The contract's rules. A closed request stays closed: a new question is a new request.
-TRANSITIONS: dict[Action, Transition] = {
-    Action.TAKE: Transition(frozenset({S.NEW}), S.IN_PROGRESS, frozenset({Party.STAFF}),
-                            Kind.STATUS_CHANGED),
-    Action.REQUEST_INFO: Transition(frozenset({S.NEW, S.IN_PROGRESS}), S.WAITING,
-                                    frozenset({Party.STAFF}), Kind.INFO_REQUESTED),
-    Action.PROVIDE_INFO: Transition(frozenset({S.WAITING}), S.IN_PROGRESS,
-                                    frozenset({Party.CUSTOMER}), Kind.CUSTOMER_REPLIED),
-    Action.RESOLVE: Transition(OPEN_STATUSES, S.RESOLVED, frozenset({Party.STAFF}), Kind.RESOLVED),
-    Action.CONFIRM: Transition(frozenset({S.RESOLVED}), S.CLOSED, frozenset({Party.CUSTOMER}),
-                               Kind.CONFIRMED),
-    Action.DISPUTE: Transition(frozenset({S.RESOLVED}), S.IN_PROGRESS,
-                               frozenset({Party.CUSTOMER}), Kind.DISPUTED),
-    Action.REOPEN: Transition(frozenset({S.RESOLVED}), S.IN_PROGRESS, frozenset({Party.STAFF}),
-                              Kind.REOPENED),
-    Action.WITHDRAW: Transition(NOT_CLOSED, S.CLOSED, frozenset({Party.CUSTOMER}),
-                                Kind.WITHDRAWN),
-    Action.CLOSE: Transition(NOT_CLOSED, S.CLOSED, frozenset({Party.STAFF}), Kind.CLOSED),
-    Action.AUTO_CLOSE: Transition(frozenset({S.RESOLVED}), S.CLOSED, frozenset({Party.SYSTEM}),
-                                  Kind.AUTO_CLOSED),
-}  # fmt: skip
-
-CLOSE_REASONS = {
-    Action.CONFIRM: Ticket.CloseReason.CONFIRMED,
-    Action.WITHDRAW: Ticket.CloseReason.WITHDRAWN,
-    Action.CLOSE: Ticket.CloseReason.SUPPORT,
-    Action.AUTO_CLOSE: Ticket.CloseReason.AUTO,
-}
-
-
-# --- Who is who -------------------------------------------------------------------------
-
-
-def party_of(user: User | None, ticket: Ticket) -> Party | None:
-    """How `user` stands towards this request (None: no business with it at all)."""
-    if user is None:
-        return Party.SYSTEM
-    if not user.is_active:
-        return None
-    if user.is_staff:
-        return Party.STAFF
-    if ticket.organization_id != user.organization_id:
-        return None
-    if ticket.requester_id == user.pk or user.role == Role.CUSTOMER_MANAGER:
-        return Party.CUSTOMER
-    return None
-
-
-def can(user: User | None, ticket: Ticket, action: Action) -> bool:
-    """May `user` take `action` on `ticket` in its current state?"""
-    transition = TRANSITIONS[action]
-    return ticket.status in transition.sources and party_of(user, ticket) in transition.parties
-
-
-def available_actions(user: User | None, ticket: Ticket) -> list[Action]:
-    """The actions that templates and the admin offer to this user now, in table order."""
-    return [action for action in TRANSITIONS if can(user, ticket, action)]
-
-
-def can_reply(user: User, ticket: Ticket) -> bool:
-    """Public replies: staff on any request not closed; the customer while work goes on."""
-    party = party_of(user, ticket)
-    if party == Party.STAFF:
-        return ticket.status != S.CLOSED
-    return party == Party.CUSTOMER and ticket.status in OPEN_STATUSES
-
-
-def can_add_note(user: User, ticket: Ticket) -> bool:
-    return party_of(user, ticket) == Party.STAFF
-
-
-def _require(user: User | None, ticket: Ticket, action: Action) -> None:
-    if not can(user, ticket, action):
-        raise TransitionRefused(
-            _("%(action)s is not possible for %(ref)s while it is “%(status)s”.")
-            % {"action": ACTION_LABELS[action], "ref": ticket.reference,
-               "status": ticket.get_status_display()}
-        )  # fmt: skip
-
-
-def _require_staff(user: User, ticket: Ticket) -> None:
-    if party_of(user, ticket) != Party.STAFF:
-        raise TransitionRefused(_("Only support staff can do this."))
-
-
-# --- Internals -----------------------------------------------------------------------------
+# --- Internals: how every change is applied --------------------------------------------------
 
 
 def _record(
@@ -233,14 +84,6 @@ def _touch(ticket: Ticket, *, expected_version: int | None = None, **updates) ->
     ticket.version = expected + 1
 
 
-def concurrent_message(ticket: Ticket) -> str:
-    """What to tell a user whose action came after someone else's change of the request."""
-    return _(
-        "%(ref)s was changed by someone else a moment ago. Reload the page to see what "
-        "changed; nothing of yours has been saved."
-    ) % {"ref": ticket.reference}
-
-
 def _move(
     ticket: Ticket,
     action: Action,
@@ -252,22 +95,24 @@ def _move(
     **updates,
 ) -> TicketEvent:
     """Change the status as the table says, guarded against a concurrent change."""
-    _require(actor, ticket, action)
+    require(actor, ticket, action)
     transition = TRANSITIONS[action]
     now = now or timezone.now()
     old = ticket.status
     if transition.target == S.CLOSED:
         updates |= {"closed_at": now, "close_reason": CLOSE_REASONS[action]}
     if transition.target == S.RESOLVED:
-        updates |= {"resolved_at": now, "resolution_time": tracking.elapsed(ticket, until=now)}
+        updates |= {"resolved_at": now, "resolution_time": sla_tracking.elapsed(ticket, until=now)}
         _record_if_late(ticket, "resolution", at=now)
-    updates |= tracking.on_status_change(ticket, old=old, new=transition.target, now=now)
+    updates |= sla_tracking.on_status_change(ticket, old=old, new=transition.target, now=now)
     # Guard on the status we decided on: if it moved meanwhile, the decision is void.
-    rows = (
-        Ticket.objects.filter(pk=ticket.pk, status=old, version=ticket.version)
-        .update(status=transition.target, version=F("version") + 1, last_activity_at=now,
-                status_changed_at=now, **updates)
-    )  # fmt: skip
+    rows = Ticket.objects.filter(pk=ticket.pk, status=old, version=ticket.version).update(
+        status=transition.target,
+        version=F("version") + 1,
+        last_activity_at=now,
+        status_changed_at=now,
+        **updates,
+    )
     if rows == 0:
         raise ConcurrentChange(concurrent_message(ticket))
     for field, value in updates.items():
@@ -317,15 +162,15 @@ def _first_response(ticket: Ticket, actor: User) -> dict:
         _record_if_late(ticket, "first_response", at=now)
         return {
             "first_response_at": now,
-            "first_response_time": tracking.elapsed(ticket, until=now),
+            "first_response_time": sla_tracking.elapsed(ticket, until=now),
         }
     return {}
 
 
 def _record_if_late(ticket: Ticket, target: str, *, at) -> None:
-    if missed := tracking.missed(ticket, target, at=at):
+    if missed := sla_tracking.missed(ticket, target, at=at):
         due, late_by = missed
-        tracking.record_breach(ticket, target, due_at=due, met_at=at, late_by=late_by)
+        sla_tracking.record_breach(ticket, target, due_at=due, met_at=at, late_by=late_by)
 
 
 # --- Customer actions --------------------------------------------------------------------------
@@ -349,7 +194,7 @@ def create_ticket(
     now = timezone.now()
     contract = active_contract(requester.organization_id, timezone.localdate(now))
     if contract is None:
-        raise NoContract(_no_contract_message())
+        raise NoContract(no_contract_message())
     ticket = Ticket(
         organization_id=requester.organization_id,
         requester=requester,
@@ -365,7 +210,7 @@ def create_ticket(
         last_activity_at=now,
         status_changed_at=now,
     )
-    for field, value in tracking.on_filing(ticket).items():
+    for field, value in sla_tracking.on_filing(ticket).items():
         setattr(ticket, field, value)
     ticket.save()
     _attach(ticket, files, uploaded_by=requester)
@@ -408,7 +253,7 @@ def dispute(ticket: Ticket, *, actor: User, reason: str, files: Sequence = ()) -
     """The customer disagrees with the solution, with a written reason: work resumes."""
     if not reason.strip():
         raise TransitionRefused(_("Please explain why the solution does not work for you."))
-    _require(actor, ticket, Action.DISPUTE)
+    require(actor, ticket, Action.DISPUTE)
     comment = _add_comment(ticket, author=actor, body=reason, internal=False, files=files)
     return _move(ticket, Action.DISPUTE, actor=actor, note=reason, comment=comment)
 
@@ -425,7 +270,7 @@ def withdraw(ticket: Ticket, *, actor: User, reason: str = "") -> TicketEvent:
 @transaction.atomic
 def take(ticket: Ticket, *, actor: User) -> None:
     """The engineer assigns the request to themselves and starts work on it."""
-    _require_staff(actor, ticket)
+    require_staff(actor, ticket)
     if ticket.status == S.CLOSED:
         raise TransitionRefused(_("%(ref)s is closed.") % {"ref": ticket.reference})
     if ticket.assignee_id not in (None, actor.pk) and not actor.has_perm("tickets.assign_others"):
@@ -445,7 +290,7 @@ def assign(
     ticket: Ticket, *, actor: User, assignee: User | None, expected_version: int | None = None
 ) -> None:
     """Set (or clear) the engineer; assigning someone else needs the supervisor's right."""
-    _require_staff(actor, ticket)
+    require_staff(actor, ticket)
     if assignee is not None and not (assignee.is_staff and assignee.is_active):
         raise TransitionRefused(_("Only support staff can be assigned."))
     releasing_own = assignee is None and ticket.assignee_id == actor.pk
@@ -472,7 +317,7 @@ def _assign(ticket, assignee, *, actor, expected_version=None):
 @transaction.atomic
 def set_executors(ticket: Ticket, *, actor: User, executors: Iterable[User]) -> None:
     """Further engineers working on the request besides the assignee."""
-    _require_staff(actor, ticket)
+    require_staff(actor, ticket)
     executors = [user for user in executors if user.is_staff and user.is_active]
     ticket.executors.set(executors)
     _touch(ticket)
@@ -485,15 +330,19 @@ def set_priority(
     ticket: Ticket, *, actor: User, priority: int, expected_version: int | None = None
 ) -> None:
     """Support changes the priority; recorded with the old and new value."""
-    _require_staff(actor, ticket)
+    require_staff(actor, ticket)
     if ticket.status == S.CLOSED:
         raise TransitionRefused(_("%(ref)s is closed.") % {"ref": ticket.reference})
     priority = Ticket.Priority(int(priority))
     if priority == ticket.priority:
         return
     old = Ticket.Priority(ticket.priority)
-    _touch(ticket, expected_version=expected_version, priority=priority,
-           **tracking.on_priority_change(ticket, priority=priority))  # fmt: skip
+    _touch(
+        ticket,
+        expected_version=expected_version,
+        priority=priority,
+        **sla_tracking.on_priority_change(ticket, priority=priority),
+    )
     _record(
         ticket,
         Kind.PRIORITY_CHANGED,
@@ -517,10 +366,11 @@ def add_note(ticket: Ticket, *, actor: User, body: str, files: Sequence = ()) ->
 @transaction.atomic
 def request_info(ticket: Ticket, *, actor: User, question: str, files: Sequence = ()) -> Comment:
     """Ask the customer for information: the request waits for them."""
-    _require(actor, ticket, Action.REQUEST_INFO)
+    require(actor, ticket, Action.REQUEST_INFO)
     comment = _add_comment(ticket, author=actor, body=question, internal=False, files=files)
-    _move(ticket, Action.REQUEST_INFO, actor=actor, comment=comment,
-          **_first_response(ticket, actor))  # fmt: skip
+    _move(
+        ticket, Action.REQUEST_INFO, actor=actor, comment=comment, **_first_response(ticket, actor)
+    )
     return comment
 
 
@@ -529,7 +379,7 @@ def resolve(ticket: Ticket, *, actor: User, solution: str, files: Sequence = ())
     """Propose a solution as a public reply: the request is Resolved until the customer answers."""
     if not solution.strip():
         raise TransitionRefused(_("Describe the solution for the customer."))
-    _require(actor, ticket, Action.RESOLVE)
+    require(actor, ticket, Action.RESOLVE)
     comment = _add_comment(ticket, author=actor, body=solution, internal=False, files=files)
     _move(ticket, Action.RESOLVE, actor=actor, comment=comment, **_first_response(ticket, actor))
     return comment
@@ -568,7 +418,7 @@ def auto_close(ticket: Ticket, *, now=None) -> TicketEvent:
 @transaction.atomic
 def link(ticket: Ticket, other: Ticket, *, actor: User) -> None:
     """Relate two requests (for example several incidents to one problem)."""
-    _require_staff(actor, ticket)
+    require_staff(actor, ticket)
     if other.pk == ticket.pk:
         raise TransitionRefused(_("A request cannot be linked to itself."))
     if ticket.related.filter(pk=other.pk).exists():
@@ -577,14 +427,20 @@ def link(ticket: Ticket, other: Ticket, *, actor: User) -> None:
     for one, two in ((ticket, other), (other, ticket)):
         # Another organisation's request number is not the customer's business.
         same_org = one.organization_id == two.organization_id
-        _record(one, Kind.LINKED, actor=actor, note=two.reference, is_public=same_org,
-                data={"ticket": two.pk})  # fmt: skip
+        _record(
+            one,
+            Kind.LINKED,
+            actor=actor,
+            note=two.reference,
+            is_public=same_org,
+            data={"ticket": two.pk},
+        )
 
 
 @transaction.atomic
 def split(ticket: Ticket, *, actor: User, comment: Comment, subject: str) -> Ticket:
     """One request = one problem: turn a customer's message into a new request of its own."""
-    _require_staff(actor, ticket)
+    require_staff(actor, ticket)
     if comment.ticket_id != ticket.pk or comment.is_internal:
         raise TransitionRefused(_("Only a public message of this request can be split off."))
     new = Ticket(
@@ -597,105 +453,21 @@ def split(ticket: Ticket, *, actor: User, comment: Comment, subject: str) -> Tic
         contract_id=ticket.contract_id,
         plan_id=ticket.plan_id,
     )
-    for field, value in tracking.on_filing(new).items():
+    for field, value in sla_tracking.on_filing(new).items():
         setattr(new, field, value)
     new.save()
     for attachment in comment.attachments.all():
         Attachment.objects.create(
-            ticket=new, file=attachment.file.name, original_name=attachment.original_name,
-            size=attachment.size, content_type=attachment.content_type,
-            sha256=attachment.sha256, uploaded_by=attachment.uploaded_by,
-        )  # fmt: skip
+            ticket=new,
+            file=attachment.file.name,
+            original_name=attachment.original_name,
+            size=attachment.size,
+            content_type=attachment.content_type,
+            sha256=attachment.sha256,
+            uploaded_by=attachment.uploaded_by,
+        )
     new.related.add(ticket)
     _record(new, Kind.CREATED, actor=actor, to_status=S.NEW, data={"split_from": ticket.reference})
     _record(ticket, Kind.SPLIT, actor=actor, note=new.reference, data={"ticket": new.pk})
     _touch(ticket)
     return new
-
-
-# --- Scheduled, set-based actions ----------------------------------------------------------
-
-AUTO_CLOSE_BATCH = 1000
-
-
-def auto_close_candidates(*, now):
-    """Resolved requests whose automatic closing moment has passed."""
-    return Ticket.objects.filter(status=S.RESOLVED, auto_close_at__lte=now)
-
-
-def auto_close_due(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> list[int]:
-    """Close, in batches, every resolved request the customer left unanswered long enough.
-
-    Each batch is one short transaction: a guarded UPDATE (a customer who confirmed,
-    disputed or withdrew meanwhile wins: the row no longer matches), the history entries and
-    the customer's e-mails after commit. Safe to run twice at once or again after a crash.
-    """
-    now = now or timezone.now()
-    due = Q(status=S.RESOLVED, auto_close_at__lte=now)
-    updates = {
-        "status": S.CLOSED, "closed_at": now, "close_reason": Ticket.CloseReason.AUTO,
-        "auto_close_at": None, "auto_close_reminder_at": None, "last_activity_at": now,
-        "status_changed_at": now,
-        "version": F("version") + 1,
-    }  # fmt: skip
-    closed: list[int] = []
-    while ids := _next_batch(auto_close_candidates(now=now), "auto_close_at", batch_size):
-        with _logged_batch("auto-closing", ids), transaction.atomic():
-            done = claim(Ticket, due, ids, updates)
-            record_many(done, Kind.AUTO_CLOSED, from_status=S.RESOLVED, to_status=S.CLOSED,
-                        now=now)  # fmt: skip
-        closed += done
-    return closed
-
-
-def send_auto_close_reminders(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> list[int]:
-    """Tell customers, once, that their resolved request is about to close by itself."""
-    now = now or timezone.now()
-    due = Q(status=S.RESOLVED, auto_close_reminder_at__lte=now, auto_close_at__gt=now)
-    reminded: list[int] = []
-    while ids := _next_batch(Ticket.objects.filter(due), "auto_close_reminder_at", batch_size):
-        with _logged_batch("auto-close reminders", ids), transaction.atomic():
-            done = claim(Ticket, due, ids, {"auto_close_reminder_at": None})
-            closing = dict(Ticket.objects.filter(pk__in=done).values_list("pk", "auto_close_at"))
-            record_many(
-                done, Kind.AUTO_CLOSE_REMINDER, now=now,
-                data_of=lambda pk, closing=closing: {"closes_at": closing[pk].isoformat()},
-            )  # fmt: skip
-        reminded += done
-    return reminded
-
-
-@contextmanager
-def _logged_batch(what: str, ids):
-    """A failed batch is rolled back whole and logged with its request IDs (q2 retries)."""
-    try:
-        yield
-    except Exception:
-        references = ", ".join(f"PT-{pk}" for pk in ids[:50])
-        logger.exception("%s failed for a batch of %d requests: %s", what, len(ids), references)
-        raise
-
-
-def _next_batch(queryset, order_field: str, batch_size: int) -> list[int]:
-    return list(queryset.order_by(order_field, "pk").values_list("pk", flat=True)[:batch_size])
-
-
-def record_many(
-    ticket_ids,
-    kind: str,
-    *,
-    now,
-    from_status: str = "",
-    to_status: str = "",
-    is_public: bool = True,
-    data_of=None,
-) -> list[TicketEvent]:
-    """History entries of the system for many requests at once, with their notifications."""
-    events = TicketEvent.objects.bulk_create(
-        TicketEvent(ticket_id=pk, actor=None, kind=kind, from_status=from_status,
-                    to_status=to_status, is_public=is_public, created_at=now,
-                    data=data_of(pk) if data_of else {})
-        for pk in ticket_ids
-    )  # fmt: skip
-    notifications.schedule_many(events)
-    return events

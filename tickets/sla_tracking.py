@@ -1,7 +1,9 @@
 """The SLA of one request: due times, the stopped clock, breaches and time left.
 
 The lifecycle asks this module what to write (dicts of field values), and writes it in its
-own guarded UPDATE; the arithmetic itself is sla.clock's. The clock runs while support works
+own guarded UPDATE; the arithmetic itself is sla.clock's, the calendars and plans sla's.
+It lives here, not in sla, because it decides by the request's status: sla knows nothing
+of requests. The clock runs while support works
 (New, In progress) and stops while the request waits for the customer or is resolved; when it
 restarts, the due times move on by the business time that passed. A priority change
 recomputes the targets from the original filing time.
@@ -14,8 +16,9 @@ from django.utils import timezone
 
 from sla import clock
 from sla.calendars import working_day_calendar
+from sla.models import Breach
+from tickets.models import CLOCK_RUNNING_STATUSES, TicketStatus
 
-RUNNING_STATUSES = frozenset({"new", "in_progress"})
 AT_RISK_SHARE = 0.2  # less than 20% of the target left
 
 
@@ -42,9 +45,14 @@ def schedule_of(ticket) -> clock.Schedule:
 
 ESCALATE_UNASSIGNED_CRITICAL_AFTER = timedelta(minutes=15)
 _NO_TARGETS = dict.fromkeys(
-    ["first_response_due_at", "resolution_due_at", "first_response_risk_at",
-     "resolution_risk_at", "escalation_at"]
-)  # fmt: skip
+    [
+        "first_response_due_at",
+        "resolution_due_at",
+        "first_response_risk_at",
+        "resolution_risk_at",
+        "escalation_at",
+    ]
+)
 
 
 def due_times(ticket, *, paused_for: timedelta) -> dict:
@@ -84,8 +92,8 @@ def on_filing(ticket) -> dict:
 def on_status_change(ticket, *, old: str, new: str, now: datetime) -> dict:
     """Stop the clock when work stops; restart it, moving the due times, when work resumes.
     Also (re)arms or disarms the automatic closing of a resolved request."""
-    updates = auto_close_moments(ticket, resolved_at=now) if new == "resolved" else {}
-    if old == "resolved":
+    updates = auto_close_moments(ticket, resolved_at=now) if new == TicketStatus.RESOLVED else {}
+    if old == TicketStatus.RESOLVED:
         updates = {"auto_close_at": None, "auto_close_reminder_at": None}
     return updates | _clock_change(ticket, old=old, new=new, now=now)
 
@@ -95,13 +103,17 @@ def _clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
     # without a target): the targets may appear later, e.g. with another priority.
     if ticket.plan_id is None:
         return {}
-    was_running, runs = old in RUNNING_STATUSES, new in RUNNING_STATUSES
+    was_running, runs = old in CLOCK_RUNNING_STATUSES, new in CLOCK_RUNNING_STATUSES
     if was_running and not runs:
         return {"sla_paused_since": now}
     if runs and not was_running and ticket.sla_paused_since is not None:
         paused_for = ticket.sla_paused_for + _stopped_now(ticket, now)
-        return {"sla_paused_since": None, "sla_paused_for": paused_for,
-                **due_times(ticket, paused_for=paused_for), **_REARM}  # fmt: skip
+        return {
+            "sla_paused_since": None,
+            "sla_paused_for": paused_for,
+            **due_times(ticket, paused_for=paused_for),
+            **_REARM,
+        }
     return {}
 
 
@@ -137,7 +149,7 @@ class Clock:
 def current(ticket, *, now: datetime) -> Clock | None:
     """The running (or stopped) SLA target of a request, with business time left."""
     targets = targets_of(ticket)
-    if targets is None or ticket.status == "closed":
+    if targets is None or ticket.status == TicketStatus.CLOSED:
         return None
     awaiting_first = ticket.first_response_at is None
     target = "first_response" if awaiting_first else "resolution"
@@ -157,12 +169,11 @@ def current(ticket, *, now: datetime) -> Clock | None:
 
 def record_breach(ticket, target: str, *, due_at: datetime, met_at=None, late_by=None) -> None:
     """Record a missed target once; a later call only adds when and how late it was met."""
-    from sla.models import Breach
-
     breach, created = Breach.objects.get_or_create(
-        ticket=ticket, target=target,
+        ticket=ticket,
+        target=target,
         defaults={"due_at": due_at, "met_at": met_at, "late_by": late_by},
-    )  # fmt: skip
+    )
     if not created and met_at is not None and breach.met_at is None:
         Breach.objects.filter(pk=breach.pk).update(met_at=met_at, late_by=late_by)
 

@@ -1,0 +1,12 @@
+"""English date and time formats: day first, as the Russian ones, with a 24-hour clock."""
+
+DATE_FORMAT = "j F Y"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "j F Y, H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j F"
+SHORT_DATE_FORMAT = "d.m.Y"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+COMPACT_DATETIME_FORMAT = "d.m H:i"
+SHORT_DAY_MONTH_FORMAT = "d.m"
+SHORT_YEAR_MONTH_FORMAT = "m.Y"

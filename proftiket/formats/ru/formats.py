@@ -1,0 +1,12 @@
+"""Russian date and time formats."""
+
+DATE_FORMAT = "j E Y г."
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "j E Y г. H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j E"
+SHORT_DATE_FORMAT = "d.m.Y"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+COMPACT_DATETIME_FORMAT = "d.m H:i"
+SHORT_DAY_MONTH_FORMAT = "d.m"
+SHORT_YEAR_MONTH_FORMAT = "m.Y"
