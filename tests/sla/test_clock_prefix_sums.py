@@ -9,12 +9,13 @@ ends the day.
 """
 
 import functools
+import re
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sla import clock
@@ -228,8 +229,7 @@ def test_due_moment_matches_walking_the_days_and_comes_back(data, schedule):
     # Up to the open time of the next 1-1,100 days: from a microsecond to about 3 years.
     horizon = later(start, data.draw(st.sampled_from([ONE_DAY, 30 * ONE_DAY, 1100 * ONE_DAY])))
     available = walk_between(schedule, start, horizon) // timedelta.resolution
-    if available == 0:
-        return
+    assume(available > 0)
     delta = timedelta(microseconds=data.draw(st.integers(1, available)))
 
     due = add_business_time(schedule, start, delta)
@@ -248,7 +248,7 @@ def test_schedule_open_on_special_days_only_matches_the_walk_and_runs_out(data, 
     if left:
         delta = timedelta(microseconds=data.draw(st.integers(1, left // timedelta.resolution)))
         assert add_business_time(schedule, start, delta) == walk_add(schedule, start, delta)
-    with pytest.raises(ValueError, match=f"has only {left} of open time"):
+    with pytest.raises(ValueError, match=re.escape(f"has only {left} of open time")):
         add_business_time(schedule, start, left + timedelta.resolution)
 
 
