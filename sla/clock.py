@@ -346,7 +346,8 @@ class _WeeklyOpenTime:
         if k == len(opened):  # beyond this chunk: find the one by the table of chunk starts
             first, bases = self.table  # read without the lock: replaced whole, never changed
             j = bisect_left(bases, target)
-            if j == len(bases):
+            # j == 0: a table older than this chunk (another thread is growing it downwards).
+            if not 0 < j < len(bases):
                 with _BUILDING:
                     first, bases = self._cover(schedule, index, index, target)
                 j = bisect_left(bases, target)

@@ -370,6 +370,21 @@ def test_threads_building_one_schedule_at_once_all_get_the_walked_answers():
     assert [results[i] for i in range(len(spans))] == expected
 
 
+def test_a_reader_that_sees_the_table_before_a_thread_grew_it_finds_the_right_chunk():
+    schedule = fresh(SUPPORT_BERLIN)
+    open_time = schedule._open_time
+    business_time_between(schedule, berlin(2030, 1, 1), berlin(2030, 1, 2))
+    older_table = open_time.table
+    start = berlin(2026, 2, 2, 10)
+    business_time_between(schedule, start, berlin(2026, 2, 3))  # grows the table downwards
+    # As if this reader took the 2026 chunk just stored by a thread that has not yet
+    # replaced the table: a delta ending in 2027 lies below that table's first chunk.
+    open_time.table = older_table
+    delta = walk_between(schedule, start, berlin(2027, 5, 4, 12))
+
+    assert add_business_time(schedule, start, delta) == berlin(2027, 5, 4, 12)
+
+
 def test_moments_near_the_ends_of_time_give_answers_not_hangs():
     schedule = Schedule(weekly={0: ((time(9), time(0)),)}, tz=MOSCOW)
     monday = datetime(9999, 12, 27, 8, tzinfo=UTC)  # 11:00 in Moscow
