@@ -1,7 +1,7 @@
 """The clock's prefix sums against a plain walk over the days, DST gaps and folds included.
 
 business_time_between and add_business_time read cumulative open time built once per
-schedule (sla.clock._WeeklyOpenTime). The reference here walks the calendar day by day,
+schedule (sla.clock.open_time). The reference here walks the calendar day by day,
 converting each day's wall-clock hours with nothing but zoneinfo, as the Schedule
 docstring describes them: a wall time skipped by a jump stands for the jump, one that
 occurs twice for its first occurrence, 00:00 as a closing time for the midnight that
@@ -18,8 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sla import clock
-from sla.clock import Schedule, add_business_time, business_time_between
+from sla.clock import Schedule, add_business_time, business_time_between, open_time
 
 MOSCOW = ZoneInfo("Europe/Moscow")  # no DST since 2014
 BERLIN = ZoneInfo("Europe/Berlin")  # jumps at 02:00 and 03:00
@@ -279,11 +278,11 @@ def around_a_jump(draw):
 def test_hours_at_a_dst_jump_count_as_the_walk_counts_them(case):
     schedule, start, distance = case
     end = later(start, distance)
-    open_time = walk_between(schedule, start, end)
+    walked = walk_between(schedule, start, end)
 
-    assert business_time_between(schedule, start, end) == open_time
-    if open_time:
-        assert add_business_time(schedule, start, open_time) == walk_add(schedule, start, open_time)
+    assert business_time_between(schedule, start, end) == walked
+    if walked:
+        assert add_business_time(schedule, start, walked) == walk_add(schedule, start, walked)
 
 
 # The prefix sums themselves ----------------------------------------------------------
@@ -318,7 +317,7 @@ def test_chunks_dropped_to_bound_memory_are_rebuilt_the_same():
     # Twenty years cover many more chunks than are kept, so the first ones are dropped.
     business_time_between(schedule, start, datetime(2046, 1, 1, tzinfo=BERLIN))
 
-    assert len(schedule._open_time.chunks) == clock._KEPT_CHUNKS
+    assert len(schedule._open_time.chunks) == open_time.KEPT_CHUNKS
     assert business_time_between(schedule, start, start + timedelta(days=7)) == first_week
     assert first_week == walk_between(schedule, start, start + timedelta(days=7))
 
@@ -332,8 +331,8 @@ def test_warm_calls_do_not_walk_the_calendar_whatever_the_distance(monkeypatch):
     def walk(*_args):
         raise AssertionError("walked the calendar on a warm call")
 
-    monkeypatch.setattr(clock, "_chunk_edges", walk)
-    monkeypatch.setattr(clock, "_days_with_hours", walk)
+    monkeypatch.setattr(open_time, "_chunk_edges", walk)
+    monkeypatch.setattr(open_time, "days_with_hours", walk)
 
     assert business_time_between(schedule, start, end) == three_years
     # Friday 5 January 2029 starts at midnight: the last open time before it ends at closing.
