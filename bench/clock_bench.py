@@ -7,7 +7,7 @@ whatever the clock caches per schedule is in place; the goal of issue 11 is 300,
 for each operation, whatever the distance. Cold rows time the first call on a schedule
 the process has never seen (a distinct holiday makes each one new), which is what the
 first request after a calendar edit or a worker start pays. Only public functions are
-called, so the script measures an older sla/clock.py just as well (copy it next to a
+called, so the script measures an older sla.clock just as well (copy it next to a
 checkout of that version). Other work on the machine skews the figures: note the load.
 """
 
