@@ -1,0 +1,9 @@
+"""The agent console: the Django admin shaped for support work.
+
+- queue.py: the request queue (list, filters, columns, bulk actions);
+- request_page.py: the request page and its small POST actions;
+- filters.py, sla_display.py, forms.py: what those share.
+
+Thin on purpose: every change of a request goes through tickets.lifecycle; these modules
+parse input, call it, and report what it refused. tickets/admin.py registers the console.
+"""
