@@ -326,9 +326,16 @@ class Ticket(models.Model):
     @classmethod
     def initial_priority(cls, ticket_type: str, *, blocks_work: bool) -> int:
         """A Problem, or anything that blocks the customer's work, starts high."""
+        return cls.lowest_priority(ticket_type, blocks_work=blocks_work) or cls.Priority.NORMAL
+
+    @classmethod
+    def lowest_priority(cls, ticket_type: str, *, blocks_work: bool) -> int | None:
+        """The priority rule: a Problem, or a request that blocks the customer's work, is at
+        least High (None: any priority). The lifecycle keeps it on every change of the type,
+        the flag or the priority."""
         if blocks_work or ticket_type == cls.Type.PROBLEM:
             return cls.Priority.HIGH
-        return cls.Priority.NORMAL
+        return None
 
 
 class Comment(models.Model):
@@ -393,6 +400,8 @@ class TicketEvent(models.Model):
         CREATED = "created", _("Created")
         ASSIGNED = "assigned", _("Engineer assigned")
         PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        TYPE_CHANGED = "type_changed", _("Type changed")
+        BLOCKS_WORK_CHANGED = "blocks_work_changed", _("“Blocks work” changed")
         STATUS_CHANGED = "status_changed", _("Status changed")
         REPLIED = "replied", _("Reply")
         CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
