@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from proftiket import views
@@ -9,9 +9,12 @@ admin.site.site_title = _("ProfTicket")
 admin.site.index_title = _("Support console")
 # The queue needs the width more than a second menu: the index and breadcrumbs navigate.
 admin.site.enable_nav_sidebar = False
+# "View site" leads to the portal's start page, not back into the console.
+admin.site.site_url = reverse_lazy("portal")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("portal/", views.portal_home, name="portal"),
     path("healthz", views.healthz, name="healthz"),
     path("account/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),

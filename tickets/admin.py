@@ -2,11 +2,15 @@
 
 from django.contrib import admin
 
+from tickets.console.canned import CannedReplyAdmin
 from tickets.console.queue import QueueAdmin
-from tickets.console.request_page import RequestPageMixin
-from tickets.models import Ticket
+from tickets.console.request_views import RequestViewsMixin
+from tickets.models import CannedReply, Ticket
 
 
 @admin.register(Ticket)
-class TicketAdmin(RequestPageMixin, QueueAdmin):
-    """The queue of requests and the page of one request."""
+class TicketAdmin(RequestViewsMixin, QueueAdmin):
+    """The queue of requests, and the workspace of one request."""
+
+
+admin.site.register(CannedReply, CannedReplyAdmin)

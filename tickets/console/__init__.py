@@ -1,7 +1,8 @@
 """The agent console: the Django admin shaped for support work.
 
 - queue.py: the request queue (list, filters, columns, bulk actions);
-- request_page.py: the request page and its small POST actions;
+- request_views.py: the URLs of one request on the Ticket admin: the workspace (workspace.py),
+  its small POST actions (actions.py), presence (presence.py), reply templates (canned.py);
 - filters.py, sla_display.py, forms.py: what those share.
 
 Thin on purpose: every change of a request goes through tickets.lifecycle; these modules

@@ -3,13 +3,18 @@
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import F
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tickets import access, lifecycle, sla_tracking
-from tickets.console.filters import EngineerFilter, StatusFilter, WaitingForCustomerFilter
+from tickets.console.filters import (
+    EngineerFilter,
+    StatusFilter,
+    WaitingForCustomerFilter,
+)
 from tickets.console.forms import ConsoleActionForm
 from tickets.console.sla_display import sla_state, sla_text
 from tickets.models import REFERENCE_PREFIX, Ticket, parse_reference
@@ -21,18 +26,18 @@ MAX_LISTED_REFUSALS = 20
 
 
 class QueueAdmin(admin.ModelAdmin):
+    # Seven columns, so that the queue fits a 1,366 px screen with the filters open: the
+    # organisation and the type go under the subject; the SLA column always stays in view.
     list_display = [
         "reference",
-        "subject",
-        "organization",
-        "type",
+        "subject_line",
         "priority_badge",
         "status",
         "assignee",
         "sla_left",
         "last_activity",
     ]
-    list_display_links = ["reference"]
+    list_display_links = None  # the ID links to the workspace itself (no change form)
     list_select_related = ["organization", "assignee", "requester", "plan__calendar"]
     list_filter = [
         StatusFilter,
@@ -52,9 +57,6 @@ class QueueAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     action_form = ConsoleActionForm
     actions = ["take_selected", "assign_selected", "set_priority_of_selected", "close_selected"]
-
-    class Media:
-        css = {"all": ["css/console.css"]}
 
     def get_queryset(self, request):
         # The same rule as the portal's (tickets.access): support staff see every request.
@@ -76,9 +78,22 @@ class QueueAdmin(admin.ModelAdmin):
 
     # --- Columns -----------------------------------------------------------------------------
 
+    def changelist_title(self):
+        return _("Request queue")
+
     @admin.display(description=_("ID"), ordering="pk")
     def reference(self, obj):
-        return obj.reference
+        url = reverse("admin:tickets_ticket_workspace", args=[obj.pk])
+        return format_html('<a href="{}" class="console-ref">{}</a>', url, obj.reference)
+
+    @admin.display(description=_("subject"), ordering="subject")
+    def subject_line(self, obj):
+        return format_html(
+            '<span class="console-subject">{}</span><span class="console-sub">{} · {}</span>',
+            obj.subject,
+            obj.organization.name,
+            obj.get_type_display(),
+        )
 
     @admin.display(description=_("priority"), ordering="priority")
     def priority_badge(self, obj):
@@ -124,6 +139,7 @@ class QueueAdmin(admin.ModelAdmin):
     # --- Bulk actions ------------------------------------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": self.changelist_title(), **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         action_form = getattr(response, "context_data", {}).get("action_form")
         if action_form and not self.has_assign_others_permission(request):

@@ -395,9 +395,11 @@ def set_type(
         return
     old = Ticket.Type(ticket.type)
     _touch(
-        ticket, expected_version=expected_version, type=new,
+        ticket,
+        expected_version=expected_version,
+        type=new,
         **sla_tracking.on_type_change(ticket, type=new),
-    )  # fmt: skip
+    )
     _record(
         ticket,
         Kind.TYPE_CHANGED,

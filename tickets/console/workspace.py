@@ -1,0 +1,144 @@
+"""The request workspace: the conversation in the middle, the properties beside it, one compose
+box below it. A custom admin view (login, permissions and chrome of the admin), not the admin's
+change form: the read-only parts are plain data rendered once, every change is a small POST
+action of its own (tickets.console.actions).
+"""
+
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tickets import lifecycle
+from tickets.attachments import INLINE_CONTENT_TYPES
+from tickets.console.forms import ComposeForm, engineers
+from tickets.console.sla_display import sla_explanation
+from tickets.models import Ticket, TicketEvent
+from tickets.timeline import timeline
+
+Action = lifecycle.Action
+TEMPLATE = "admin/tickets/ticket/workspace.html"
+# The parts of the page an action replaces (element id → template), so that after a change
+# the engineer sees the new state without a reload that would touch the compose box.
+FRAGMENTS = {
+    "ws-head": "admin/tickets/ticket/workspace/head.html",
+    "ws-side": "admin/tickets/ticket/workspace/side.html",
+    "conversation": "admin/tickets/ticket/workspace/timeline.html",
+}
+# Status buttons in the head; request_info and resolve are modes of the compose box.
+BUTTON_ACTIONS = (Action.TAKE, Action.REOPEN, Action.CLOSE)
+
+
+def workspace_url(ticket) -> str:
+    return reverse("admin:tickets_ticket_workspace", args=[ticket.pk])
+
+
+def load(model_admin, request, object_id) -> Ticket | None:
+    """The request with everything the page shows beside the conversation, in one query (and
+    one for the plan's targets); None if it does not exist or the user may not see it."""
+    return (
+        model_admin.get_queryset(request)
+        .select_related("contract", "plan__calendar")
+        .filter(pk=object_id)
+        .first()
+    )
+
+
+def compose_modes(user, ticket, can_work: bool) -> list[dict]:
+    """The compose box's tabs; those not possible now are shown disabled."""
+    available = set(lifecycle.available_actions(user, ticket)) if can_work else set()
+    possible = {
+        ComposeForm.REPLY: can_work and lifecycle.can_reply(user, ticket),
+        ComposeForm.NOTE: can_work and lifecycle.can_add_note(user, ticket),
+        ComposeForm.REQUEST_INFO: Action.REQUEST_INFO in available,
+        ComposeForm.RESOLVE: Action.RESOLVE in available,
+    }
+    return [
+        {"mode": mode, "label": label, "enabled": possible[mode]}
+        for mode, label in ComposeForm.MODES
+    ]
+
+
+def context(model_admin, request, ticket, *, compose_form=None, changes=None) -> dict:
+    """Everything the workspace renders; about ten queries whatever the conversation's length."""
+    user = request.user
+    can_work = model_admin.has_change_permission(request, ticket)
+    conversation = timeline(user, ticket)
+    available = lifecycle.available_actions(user, ticket) if can_work else []
+    modes = compose_modes(user, ticket, can_work)
+    staff = list(engineers())
+    executors = list(ticket.executors.all())
+    form = compose_form or ComposeForm(
+        initial={"mode": next((m["mode"] for m in modes if m["enabled"]), ComposeForm.REPLY)}
+    )
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": f"{ticket.reference} {ticket.subject}",
+        "ticket": ticket,
+        "can_work": can_work,
+        "can_assign_others": model_admin.has_assign_others_permission(request),
+        "buttons": [(a, lifecycle.ACTION_LABELS[a]) for a in BUTTON_ACTIONS if a in available],
+        "entries": conversation.entries,
+        "request_files": conversation.request_files,
+        "last_event": conversation.events[-1].pk if conversation.events else 0,
+        "compose_form": form,
+        "compose_mode": form["mode"].value(),
+        "compose_modes": modes,
+        "changes": changes,
+        "sla": sla_explanation(ticket),
+        "priorities": Ticket.Priority.choices,
+        "types": Ticket.Type.choices,
+        "engineers": staff,
+        "executors": executors,
+        "executor_ids": {user.pk for user in executors},
+        "shown_executors": ",".join(str(pk) for pk in sorted(u.pk for u in executors)),
+        "related": list(ticket.related.order_by("pk")),
+        "inline_types": INLINE_CONTENT_TYPES,
+        "Kind": TicketEvent.Kind,
+        "urls": {
+            "workspace": workspace_url(ticket),
+            "history": reverse("admin:tickets_ticket_history", args=[ticket.pk]),
+            "presence": reverse("admin:tickets_ticket_presence", args=[ticket.pk]),
+            "canned": reverse("admin:tickets_ticket_canned", args=[ticket.pk]),
+            "compose": reverse("admin:tickets_ticket_compose", args=[ticket.pk]),
+        },
+    }
+
+
+def page(model_admin, request, ticket, *, status=200, **extra) -> TemplateResponse:
+    data = context(model_admin, request, ticket, **extra)
+    return TemplateResponse(request, TEMPLATE, data, status=status)
+
+
+def fragments(model_admin, request, ticket) -> dict:
+    """The replaceable parts of the page, rendered for the request's current state."""
+    data = context(model_admin, request, ticket)
+    return {
+        "fragments": {
+            element: render_to_string(template, data, request)
+            for element, template in FRAGMENTS.items()
+        },
+        "state": {
+            "status": ticket.status,
+            "last_event": data["last_event"],
+            "modes": [m["mode"] for m in data["compose_modes"] if m["enabled"]],
+        },
+    }
+
+
+def history_page(model_admin, request, ticket) -> TemplateResponse:
+    """The request's own history (every TicketEvent), not the admin's LogEntry list."""
+    events = ticket.events.select_related("actor")
+    return TemplateResponse(
+        request,
+        "admin/tickets/ticket/history.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.opts,
+            "title": _("History of %(ref)s") % {"ref": ticket.reference},
+            "ticket": ticket,
+            "events": events,
+            "workspace_url": workspace_url(ticket),
+        },
+    )
