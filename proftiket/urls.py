@@ -3,6 +3,7 @@ from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from proftiket import views
+from tickets.console import home as console_home
 
 admin.site.site_header = _("ProfTicket: support console")
 admin.site.site_title = _("ProfTicket")
@@ -19,5 +20,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("reports/", include("tickets.report_urls")),
+    # The console's index is the engineer's home (before the admin's own index at the same URL).
+    path("admin/", admin.site.admin_view(console_home.index), name="console_home"),
     path("admin/", admin.site.urls),
 ]

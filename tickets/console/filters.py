@@ -1,6 +1,4 @@
-"""The queue's filters: status (open by default), engineer, waiting for the customer."""
-
-from datetime import timedelta
+"""The queue's filters: status (open by default), engineer, SLA state, waiting for the customer."""
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -9,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tickets import workload
 from tickets.console.forms import engineers
 from tickets.models import OPEN_STATUSES, Ticket
 
@@ -96,6 +95,27 @@ class WaitingForCustomerFilter(admin.SimpleListFilter):
             return queryset
         if value not in {str(days) for days in self.DAYS}:
             raise IncorrectLookupParameters(value)
-        since = timezone.now() - timedelta(days=int(value))
         # Since it started waiting: a note or a reassignment meanwhile does not reset it.
-        return queryset.filter(status=S.WAITING, status_changed_at__lt=since)
+        return queryset.filter(workload.waiting_longer_than(int(value), timezone.now()))
+
+
+class SlaFilter(admin.SimpleListFilter):
+    """At risk or breached now, judged as the home page counts them (tickets.workload)."""
+
+    title = _("SLA")
+    parameter_name = "sla"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+    def lookups(self, request, model_admin):
+        return [(self.AT_RISK, _("At risk")), (self.BREACHED, _("Breached"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == self.AT_RISK:
+            return queryset.filter(workload.at_risk(timezone.now()))
+        if value == self.BREACHED:
+            return queryset.filter(workload.breached(timezone.now()))
+        raise IncorrectLookupParameters(value)

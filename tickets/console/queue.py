@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from tickets import access, lifecycle, sla_tracking
 from tickets.console.filters import (
     EngineerFilter,
+    SlaFilter,
     StatusFilter,
     WaitingForCustomerFilter,
 )
@@ -42,6 +43,7 @@ class QueueAdmin(admin.ModelAdmin):
     list_filter = [
         StatusFilter,
         EngineerFilter,
+        SlaFilter,
         "type",
         "priority",
         "organization",
