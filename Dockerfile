@@ -8,7 +8,8 @@ FROM python:3.12-slim AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 COPY requirements.lock /tmp/requirements.lock
-RUN /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.lock
+# --require-hashes: every file pip downloads must match a hash in the lock (`make lock`).
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r /tmp/requirements.lock
 
 # --- Runtime ---
 FROM python:3.12-slim

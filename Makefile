@@ -4,11 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format messages check-messages clean-venv
+.PHONY: run test lint format messages check-messages clean-venv lock
 
 $(STAMP): requirements-dev.lock
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -43,6 +43,15 @@ messages: $(STAMP)
 ## check-messages: fail if the catalogue is stale, incomplete or not compiled
 check-messages: $(STAMP)
 	scripts/check-messages
+
+## lock: re-resolve both locks from pyproject.toml, with the hashes of every file of each release
+## (after adding or changing a dependency; `make lock UPGRADE=1` also moves to newer releases)
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --no-emit-find-links \
+	--no-emit-index-url --strip-extras $(if $(UPGRADE),--upgrade)
+lock: $(STAMP)
+	$(PIP_COMPILE) --output-file=requirements.lock pyproject.toml
+	$(PIP_COMPILE) --allow-unsafe --extra=dev --output-file=requirements-dev.lock pyproject.toml
+	scripts/check-locks
 
 clean-venv:
 	rm -rf $(VENV)

@@ -218,6 +218,18 @@ if env.str("REDIS_URL", default=""):
     Q_CLUSTER["redis"] = env.str("REDIS_URL")
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- Cache: in the process by default; shared by every web process and worker on Redis ---
+# Several web containers need one cache (rate limits, presence): CACHE_URL, or REDIS_URL.
+_cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+if _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "proftiket",
+        }
+    }
 if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
 

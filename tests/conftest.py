@@ -162,3 +162,15 @@ def smtp_server(settings):
 def text_body(message) -> str:
     """The text/plain part of a parsed e-mail."""
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+# CI runs these again with REDIS_URL set (Redis as django-q2's broker and as the cache):
+# modules whose every test is marked redis_ready. A single test can carry the mark itself.
+REDIS_READY_MODULES = {"test_notifications", "test_jobs", "test_sla_monitor"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and module.__name__.rsplit(".", 1)[-1] in REDIS_READY_MODULES:
+            item.add_marker(pytest.mark.redis_ready)
