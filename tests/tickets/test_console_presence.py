@@ -14,7 +14,7 @@ from django.utils import timezone
 from tickets import lifecycle
 from tickets.console import presence
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.redis_ready]
 
 
 @pytest.fixture(autouse=True)
