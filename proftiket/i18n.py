@@ -15,16 +15,10 @@ DJANGO_STRINGS_MISSING_IN_RUSSIAN = [
 DJANGO_ADMIN_MESSAGES_IN_GRAMMATICAL_RUSSIAN = [
     gettext_noop("The {name} “{obj}” was added successfully."),
     gettext_noop("The {name} “{obj}” was added successfully. You may edit it again below."),
-    gettext_noop(
-        "The {name} “{obj}” was added successfully. You may add another {name} below."
-    ),
+    gettext_noop("The {name} “{obj}” was added successfully. You may add another {name} below."),
     gettext_noop("The {name} “{obj}” was changed successfully."),
-    gettext_noop(
-        "The {name} “{obj}” was changed successfully. You may edit it again below."
-    ),
-    gettext_noop(
-        "The {name} “{obj}” was changed successfully. You may add another {name} below."
-    ),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may edit it again below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below."),
     gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
     gettext_noop("Successfully deleted %(count)d %(items)s."),
     ngettext_noop(

@@ -43,14 +43,12 @@ def render_text(text: str) -> SafeString:
     return mark_safe(clean)  # noqa: S308  (sanitised by nh3 just above)
 
 
-class RenderedMessages:
-    """Message HTML by (message id, edit time): rendered once per process, at most `size` kept.
+class RenderCache:
+    """HTML by key, rendered once per process, at most `size` kept (least recently used goes).
 
-    Messages are never edited today, so their creation time is their edit time; the key also
-    carries a hash of the text, so that a text changed behind our back (or an id reused by a
-    test database) is never shown stale. Bounded (least recently used goes first), so that
-    nothing grows with the data; in the process, so that a page costs no round trip and no
-    query (the database cache would cost one per message on a cold cache).
+    Bounded, so that nothing grows with the data; in the process, so that a page costs no
+    round trip and no query (the database cache would cost one per message on a cold cache).
+    The key must name everything the HTML depends on.
     """
 
     def __init__(self, size: int = 20_000):
@@ -58,13 +56,13 @@ class RenderedMessages:
         self._html: OrderedDict[tuple, SafeString] = OrderedDict()
         self._lock = threading.Lock()
 
-    def html(self, key: tuple, text: str) -> SafeString:
+    def get(self, key: tuple, render) -> SafeString:
         with self._lock:
             html = self._html.get(key)
             if html is not None:
                 self._html.move_to_end(key)
                 return html
-        html = render_text(text)
+        html = render()
         with self._lock:
             self._html[key] = html
             if len(self._html) > self.size:
@@ -74,6 +72,18 @@ class RenderedMessages:
     def clear(self) -> None:
         with self._lock:
             self._html.clear()
+
+
+class RenderedMessages(RenderCache):
+    """Message HTML by (message id, edit time): rendered once per process.
+
+    Messages are never edited today, so their creation time is their edit time; the key also
+    carries a hash of the text, so that a text changed behind our back (or an id reused by a
+    test database) is never shown stale.
+    """
+
+    def html(self, key: tuple, text: str) -> SafeString:
+        return self.get(key, lambda: render_text(text))
 
 
 rendered_messages = RenderedMessages()

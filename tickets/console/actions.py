@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import STAFF_ROLES
 from tickets import lifecycle
 from tickets.console import workspace
 from tickets.console.forms import (
@@ -194,7 +195,9 @@ class Property:
 
 
 def _executors_shown(ticket) -> str:
-    return ",".join(str(pk) for pk in sorted(ticket.executors.values_list("pk", flat=True)))
+    """As the page shows them: active support staff only (set_executors drops the others)."""
+    active = ticket.executors.filter(is_active=True, role__in=sorted(STAFF_ROLES))
+    return ",".join(str(pk) for pk in sorted(active.values_list("pk", flat=True)))
 
 
 def _names(users) -> str:
@@ -281,22 +284,16 @@ def set_property(admin, request, ticket, name: str):
 
 
 def split(admin, request, ticket, comment_id: int):
-    """One request = one problem: a public message becomes a request of its own."""
-    comment = ticket.comments.filter(pk=comment_id).first()
+    """One request = one problem: a public message becomes a request of its own (GET: the
+    form; POST: the new request, or the form again with its error)."""
+    comment = ticket.comments.filter(pk=comment_id, is_internal=False).first()
     if comment is None:
         raise Http404
+    if request.method != "POST":
+        return workspace.split_page(admin, request, ticket, comment, SplitForm())
     form = SplitForm(request.POST)
     if not form.is_valid():
-        message = _("Enter a subject for the new request.")
-        return respond(
-            admin,
-            request,
-            ticket,
-            ok=False,
-            message=message,
-            status=400,
-            anchor=f"#comment-{comment.pk}",
-        )
+        return workspace.split_page(admin, request, ticket, comment, form, status=400)
     try:
         new = lifecycle.split(
             ticket, actor=request.user, comment=comment, subject=form.cleaned_data["subject"]

@@ -54,17 +54,16 @@ def index(request, extra_context=None):
         (_("Breached"), scope.breached, scope_links["breached"], "breached"),
         (_("Waiting for the customer"), scope.waiting, scope_links["waiting"], "waiting"),
     ]
+    chrome = admin.site.each_context(request)
     context = {
-        **admin.site.each_context(request),
+        **chrome,
         "title": admin.site.index_title,
         "subtitle": None,
-        "app_list": admin.site.get_app_list(request),
+        "app_list": chrome["available_apps"],
         "tiles": tiles,
         "tiles_scope": _("all engineers") if supervises else _("yours"),
         "waiting_days": workload.WAITING_DAYS,
-        "per_engineer": [
-            (row, _links(row.engineer_id or EngineerFilter.NOBODY)) for row in rows
-        ]
+        "per_engineer": [(row, _links(row.engineer_id or EngineerFilter.NOBODY)) for row in rows]
         if supervises
         else None,
         "total": (everyone, _links(None)),

@@ -94,8 +94,10 @@ class RequestViewsMixin:
     def property_view(self, request, ticket, prop):
         return actions.set_property(self, request, ticket, prop)
 
-    @posting
-    def split_view(self, request, ticket, comment_id):
+    def split_view(self, request, object_id, comment_id):
+        ticket = self.visible_ticket(request, object_id)
+        if not self.has_change_permission(request, ticket):
+            raise PermissionDenied
         return actions.split(self, request, ticket, comment_id)
 
     @posting

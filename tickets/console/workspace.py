@@ -4,16 +4,19 @@ change form: the read-only parts are plain data rendered once, every change is a
 action of its own (tickets.console.actions).
 """
 
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from tickets import lifecycle
-from tickets.attachments import INLINE_CONTENT_TYPES
+from tickets.console import rendering
 from tickets.console.forms import ComposeForm, engineers
 from tickets.console.sla_display import sla_explanation
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket
 from tickets.timeline import timeline
 
 Action = lifecycle.Action
@@ -31,6 +34,24 @@ BUTTON_ACTIONS = (Action.TAKE, Action.REOPEN, Action.CLOSE)
 
 def workspace_url(ticket) -> str:
     return reverse("admin:tickets_ticket_workspace", args=[ticket.pk])
+
+
+def chrome(site, request) -> dict:
+    """The admin's context of every page, without listing the apps when no navigation sidebar
+    shows them (listing them checks a permission per model on every request)."""
+    if site.enable_nav_sidebar:
+        return site.each_context(request)
+    script_name = request.META["SCRIPT_NAME"]
+    return {
+        "site_title": site.site_title,
+        "site_header": site.site_header,
+        "site_url": script_name if site.site_url == "/" and script_name else site.site_url,
+        "has_permission": site.has_permission(request),
+        "available_apps": [],
+        "is_popup": False,
+        "is_nav_sidebar_enabled": False,
+        "log_entries": site.get_log_entries(request),
+    }
 
 
 def load(model_admin, request, object_id) -> Ticket | None:
@@ -66,36 +87,38 @@ def context(model_admin, request, ticket, *, compose_form=None, changes=None) ->
     conversation = timeline(user, ticket)
     available = lifecycle.available_actions(user, ticket) if can_work else []
     modes = compose_modes(user, ticket, can_work)
-    staff = list(engineers())
-    executors = list(ticket.executors.all())
+    staff = _staff(ticket)
+    executors = [user for user in staff if user.is_executor]
     form = compose_form or ComposeForm(
         initial={"mode": next((m["mode"] for m in modes if m["enabled"]), ComposeForm.REPLY)}
     )
     return {
-        **model_admin.admin_site.each_context(request),
+        **chrome(model_admin.admin_site, request),
         "opts": model_admin.opts,
         "title": f"{ticket.reference} {ticket.subject}",
         "ticket": ticket,
         "can_work": can_work,
         "can_assign_others": model_admin.has_assign_others_permission(request),
         "buttons": [(a, lifecycle.ACTION_LABELS[a]) for a in BUTTON_ACTIONS if a in available],
-        "entries": conversation.entries,
-        "request_files": conversation.request_files,
+        "timeline_html": rendering.timeline_html(conversation, ticket=ticket, can_work=can_work),
         "last_event": conversation.events[-1].pk if conversation.events else 0,
         "compose_form": form,
         "compose_mode": form["mode"].value(),
         "compose_modes": modes,
         "changes": changes,
         "sla": sla_explanation(ticket),
-        "priorities": Ticket.Priority.choices,
-        "types": Ticket.Type.choices,
         "engineers": staff,
         "executors": executors,
-        "executor_ids": {user.pk for user in executors},
+        "assignee_options": _options(
+            [(user.pk, user.full_name or user.email) for user in staff], ticket.assignee_id
+        ),
+        "executor_checks": _checks(
+            [user for user in staff if user.pk != ticket.assignee_id], {u.pk for u in executors}
+        ),
+        "priority_options": _options(Ticket.Priority.choices, ticket.priority),
+        "type_options": _options(Ticket.Type.choices, ticket.type),
         "shown_executors": ",".join(str(pk) for pk in sorted(u.pk for u in executors)),
         "related": list(ticket.related.order_by("pk")),
-        "inline_types": INLINE_CONTENT_TYPES,
-        "Kind": TicketEvent.Kind,
         "urls": {
             "workspace": workspace_url(ticket),
             "history": reverse("admin:tickets_ticket_history", args=[ticket.pk]),
@@ -104,6 +127,43 @@ def context(model_admin, request, ticket, *, compose_form=None, changes=None) ->
             "compose": reverse("admin:tickets_ticket_compose", args=[ticket.pk]),
         },
     }
+
+
+def _staff(ticket) -> list:
+    """Active support staff, each marked whether they are a further executor: one query."""
+    of_this = Ticket.executors.through.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk"))
+    return list(
+        engineers()
+        .only("pk", "full_name", "email", "role", "is_active")
+        .annotate(is_executor=Exists(of_this))
+    )
+
+
+def _options(choices, chosen) -> str:
+    """<option>s of a select; as one string (the template engine is slow at long lists)."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, mark_safe(" selected") if value == chosen else "", label)
+            for value, label in choices
+        ),
+    )
+
+
+def _checks(users, checked) -> str:
+    return format_html_join(
+        "",
+        '<li><label><input type="checkbox" name="value" value="{}"{}> {}</label></li>',
+        (
+            (
+                user.pk,
+                mark_safe(" checked") if user.pk in checked else "",
+                user.full_name or user.email,
+            )
+            for user in users
+        ),
+    )
 
 
 def page(model_admin, request, ticket, *, status=200, **extra) -> TemplateResponse:
@@ -134,11 +194,29 @@ def history_page(model_admin, request, ticket) -> TemplateResponse:
         request,
         "admin/tickets/ticket/history.html",
         {
-            **model_admin.admin_site.each_context(request),
+            **chrome(model_admin.admin_site, request),
             "opts": model_admin.opts,
             "title": _("History of %(ref)s") % {"ref": ticket.reference},
             "ticket": ticket,
             "events": events,
             "workspace_url": workspace_url(ticket),
         },
+    )
+
+
+def split_page(model_admin, request, ticket, comment, form, *, status=200) -> TemplateResponse:
+    """The form that turns a public message into a request of its own."""
+    return TemplateResponse(
+        request,
+        "admin/tickets/ticket/split.html",
+        {
+            **chrome(model_admin.admin_site, request),
+            "opts": model_admin.opts,
+            "title": _("Split off into a new request"),
+            "ticket": ticket,
+            "comment": comment,
+            "form": form,
+            "workspace_url": workspace_url(ticket),
+        },
+        status=status,
     )
