@@ -219,6 +219,21 @@ class Ticket(models.Model):
                 condition=Q(status__in=list(OPEN_STATUSES)),
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # The console's home: open work per engineer, counted from the index alone.
+            models.Index(
+                fields=["assignee"],
+                include=[
+                    "status",
+                    "status_changed_at",
+                    "first_response_at",
+                    "first_response_due_at",
+                    "first_response_risk_at",
+                    "resolution_due_at",
+                    "resolution_risk_at",
+                ],
+                condition=Q(status__in=list(OPEN_STATUSES)),
+                name="ticket_open_workload",
+            ),
             models.Index(fields=["status", "last_activity_at"], name="ticket_status_activity"),
             # Reports: covering indexes (PostgreSQL reads the figures from the index alone).
             models.Index(
