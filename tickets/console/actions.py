@@ -100,7 +100,7 @@ def _seen_event(seen: SeenForm) -> int | None:
 def respond(admin, request, ticket, *, ok, message, changes=None, status=None, anchor=""):
     """JSON with the page's new parts for the script, else a message and a redirect."""
     if wants_json(request):
-        ticket = workspace.load(admin, request, ticket.pk) or ticket
+        ticket = workspace.load(request, ticket.pk) or ticket
         payload = {"ok": ok, "message": message, "changes": changes or []}
         payload |= workspace.fragments(admin, request, ticket)
         return JsonResponse(payload, status=status or (200 if ok else 409))
@@ -173,7 +173,7 @@ def _refused_message(admin, request, ticket, form, message, *, changes=None, sta
         )
     # Without script: the page again, the text as typed, what changed listed above it.
     messages.error(request, message)
-    ticket = workspace.load(admin, request, ticket.pk) or ticket
+    ticket = workspace.load(request, ticket.pk) or ticket
     return workspace.page(admin, request, ticket, compose_form=form, changes=changes, status=status)
 
 

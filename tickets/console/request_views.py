@@ -57,7 +57,7 @@ class RequestViewsMixin:
     # --- Reading -------------------------------------------------------------------------------
 
     def visible_ticket(self, request, object_id):
-        ticket = workspace.load(self, request, object_id)
+        ticket = workspace.load(request, object_id)
         if ticket is None or not self.has_view_permission(request, ticket):
             raise Http404
         return ticket

@@ -12,7 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from tickets import lifecycle
+from tickets import access, lifecycle
 from tickets.console import rendering
 from tickets.console.forms import ComposeForm, engineers
 from tickets.console.sla_display import sla_explanation
@@ -54,15 +54,17 @@ def chrome(site, request) -> dict:
     }
 
 
-def load(model_admin, request, object_id) -> Ticket | None:
+def load(request, object_id) -> Ticket | None:
     """The request with everything the page shows beside the conversation, in one query (and
     one for the plan's targets); None if it does not exist or the user may not see it."""
-    return (
-        model_admin.get_queryset(request)
-        .select_related("contract", "plan__calendar")
+    tickets = (
+        access.visible_tickets(request.user)
+        .select_related("organization", "requester", "assignee", "contract", "plan__calendar")
+        .prefetch_related("plan__targets")
         .filter(pk=object_id)
-        .first()
+        .order_by()  # one row by its key: no sort for the planner to consider
     )
+    return next(iter(tickets), None)
 
 
 def compose_modes(user, ticket, can_work: bool) -> list[dict]:
