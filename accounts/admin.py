@@ -115,6 +115,9 @@ class UserAdmin(admin.ModelAdmin):
             services.set_role(obj, role=obj.role, actor=request.user)  # saves the rest too
             return
         if change:
+            if "is_active" in form.changed_data:
+                # Recorded, so that a customer manager cannot undo what support decided.
+                obj.deactivated_by = None if obj.is_active else request.user
             super().save_model(request, obj, form, change)
             return
         invited = services.invite_user(

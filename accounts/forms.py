@@ -43,8 +43,15 @@ class InviteColleagueForm(forms.Form):
         label=_("Language"), choices=User._meta.get_field("language").choices
     )
 
+    def __init__(self, *args, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
     def clean_email(self):
+        # Only the manager's own organisation is checked: whether the address is a user
+        # anywhere else is not for the form to say (accounts.services.invite_colleague).
         email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("A user with this e-mail already exists."))
+        colleagues = User.objects.filter(organization=self.organization, email__iexact=email)
+        if self.organization is not None and colleagues.exists():
+            raise forms.ValidationError(_("This colleague is already a user of your organisation."))
         return email

@@ -98,6 +98,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("A deactivated user cannot log in; their requests and messages stay."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Who deactivated the account: a customer manager may reactivate whom they deactivated,
+    # never someone support deactivated (accounts.services.set_user_active).
+    deactivated_by = models.ForeignKey(
+        "self",
+        verbose_name=_("deactivated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = UserManager()
 

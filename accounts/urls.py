@@ -29,11 +29,8 @@ urlpatterns = [
     ),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            success_url=reverse_lazy("accounts:password_reset_done"),
-            email_template_name="emails/password_reset/body.txt",
-            html_email_template_name="emails/password_reset/body.html",
-            subject_template_name="emails/password_reset/subject.txt",
+        views.PasswordResetRequestView.as_view(
+            success_url=reverse_lazy("accounts:password_reset_done")
         ),
         name="password_reset",
     ),
@@ -44,7 +41,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             success_url=reverse_lazy("accounts:password_reset_complete")
         ),
         name="password_reset_confirm",

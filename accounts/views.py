@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -12,9 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import lockout, services
 from accounts.forms import InviteColleagueForm, ProfileForm
 from accounts.models import User
+from proftiket.http import client_ip
 
 
 @login_required
@@ -62,21 +64,53 @@ def _require_customer_manager(user):
         raise PermissionDenied
 
 
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Ask for a reset link: limited per address and per network address, and only queued, so
+    an existing and an unknown address get the same answer in the same time."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        address = client_ip(self.request) or "unknown"
+        refusal = services.password_reset_refusal(email=email, client_ip=address)
+        if refusal:
+            form.add_error(None, refusal)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        services.queue_password_reset(email=email)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password set through the mailed link also lifts a lockout of the account."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.forget_failures(form.user.get_username())
+        return response
+
+
 @login_required
 def colleagues(request):
     """A customer manager's list of their organisation's users, with the invitation form."""
     _require_customer_manager(request.user)
-    form = InviteColleagueForm(request.POST or None)
+    organization = request.user.organization
+    form = InviteColleagueForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
-        user = services.invite_user(
-            **form.cleaned_data, organization=request.user.organization, invited_by=request.user
-        )
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+        services.invite_colleague(manager=request.user, **form.cleaned_data)
+        # The same answer whether or not the address has an account elsewhere.
+        email = form.cleaned_data["email"]
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
         return redirect("accounts:colleagues")
-    users = User.objects.filter(organization_id=request.user.organization_id).order_by(
-        "-is_active", "full_name"
+    return _colleagues_page(request, form)
+
+
+def _colleagues_page(request, form, *, refusal=None, status=200):
+    users = (
+        User.objects.filter(organization_id=request.user.organization_id)
+        .select_related("deactivated_by")
+        .order_by("-is_active", "full_name")
     )
-    return render(request, "accounts/colleagues.html", {"form": form, "users": users})
+    context = {"form": form, "users": users, "refusal": refusal}
+    return render(request, "accounts/colleagues.html", context, status=status)
 
 
 @login_required
@@ -87,9 +121,10 @@ def colleague_set_active(request, user_id, active):
     user = get_object_or_404(User, pk=user_id, organization_id=request.user.organization_id)
     try:
         services.set_user_active(user, active=active, acting_user=request.user)
-    except PermissionDenied:
-        messages.error(request, _("You cannot change this user."))
-    else:
-        text = _("%(name)s can log in again.") if active else _("%(name)s has been deactivated.")
-        messages.success(request, text % {"name": user.full_name})
+    except PermissionDenied as refusal:
+        reason = str(refusal) or _("You cannot change this user.")
+        form = InviteColleagueForm(organization=request.user.organization)
+        return _colleagues_page(request, form, refusal=reason, status=403)
+    text = _("%(name)s can log in again.") if active else _("%(name)s has been deactivated.")
+    messages.success(request, text % {"name": user.full_name})
     return redirect(reverse("accounts:colleagues"))

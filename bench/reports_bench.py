@@ -176,8 +176,8 @@ INSERT INTO tickets_ticket (
     first_response_due_at, resolution_due_at, first_response_risk_at, resolution_risk_at,
     sla_paused_for, first_response_time, resolution_time, version
 )
-SELECT org_id, requester_id, type, priority, status, 'Bench request ' || g,
-       'Описание проблемы для отчётов.', '', r8 < 0.1,
+SELECT org_id, requester_id, type, priority, status, {subject},
+       {description}, '', r8 < 0.1,
        CASE WHEN status = 'new' AND r8 < 0.8 THEN NULL ELSE engineer_id END,
        created,
        LEAST(now(), created + coalesce(res_time * 2, fr_time * 1.5, interval '0')),
@@ -298,7 +298,16 @@ def ensure_report_indexes(wanted: bool) -> None:
         cursor.execute("VACUUM ANALYZE tickets_ticket")
 
 
-def seed(total: int, orgs: int) -> None:
+# SQL expressions for the subject and the description of each seeded request (the columns of
+# the generator, g and r1…r9, are in scope); bench/bigdb.py passes realistic Russian texts.
+PLAIN_TEXTS = {
+    "subject": "'Bench request ' || g",
+    "description": "'Описание проблемы для отчётов.'",
+    "params": {},
+}
+
+
+def seed(total: int, orgs: int, *, texts: dict | None = None) -> None:
     """Seed once: reference data, then `total` requests with their breaches and history."""
     from django.db import connection
 
@@ -312,15 +321,17 @@ def seed(total: int, orgs: int) -> None:
     if existing:
         sys.exit(f"{existing} requests already there, fewer than {total}: use a fresh database.")
     started = time.perf_counter()
+    texts = texts or PLAIN_TEXTS
+    tickets_sql = TICKETS_SQL.format(subject=texts["subject"], description=texts["description"])
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.42)")
         for label, sql in (
-            ("requests", TICKETS_SQL),
+            ("requests", tickets_sql),
             ("breaches", BREACHES_SQL),
             ("events", EVENTS_SQL),
         ):
             step = time.perf_counter()
-            cursor.execute(sql, {"count": total})
+            cursor.execute(sql, {"count": total, **texts["params"]})
             print(f"  {label}: {cursor.rowcount} rows in {time.perf_counter() - step:.1f} s")
         cursor.execute("ANALYZE")
     print(f"seeded in {time.perf_counter() - started:.1f} s")

@@ -33,7 +33,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "proftiket.apps.ConsoleAdminConfig",  # django.contrib.admin with the console's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,10 +54,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Refuses unreadable, cut-off, oversized or control-character input before any view (or the
+    # CSRF check) reads it; after LocaleMiddleware so that its pages speak the visitor's language.
+    "proftiket.middleware.RequestInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # Cache-Control: private, no-store on everything a logged-in user gets.
+    "proftiket.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -121,16 +126,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+# Reset requests per e-mail address and per network address, within an hour.
+PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=3)
+PASSWORD_RESET_PER_IP = env.int("PASSWORD_RESET_PER_IP", default=10)
 
 # django-axes: lock an (e-mail, IP) pair out after repeated failures, for a while.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+# The client's address as proftiket.http.client_ip reads it (behind a proxy, from its header).
+AXES_CLIENT_IP_CALLABLE = "proftiket.http.client_ip"
 AXES_VERBOSE = False
+# ...and lock an account out, from every address, after ACCOUNT_LOCKOUT_FAILURES failures
+# within ACCOUNT_LOCKOUT_HOURS of the first (accounts/lockout.py; README, "Abuse limits").
+AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+ACCOUNT_LOCKOUT_FAILURES = env.int("ACCOUNT_LOCKOUT_FAILURES", default=20)
+ACCOUNT_LOCKOUT_HOURS = env.int("ACCOUNT_LOCKOUT_HOURS", default=24)
 
 # --- Internationalisation: Russian first, English second ---
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ru")
@@ -202,6 +218,27 @@ MAILERS = {
     )
 }
 
+# --- Cache shared by every process (rate limits and other counters): Redis when configured,
+# otherwise a table of the database (created by the `proftiket` app's migration) ---
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "proftiket",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "proftiket_cache",
+            # Counters must not be culled at Django's default of 300 entries.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
+
 # --- Background work: django-q2, ORM broker unless Redis is configured ---
 Q_CLUSTER = {
     "name": "proftiket",
@@ -214,8 +251,8 @@ Q_CLUSTER = {
     "ack_failures": False,
     "label": _("Background tasks"),
 }
-if env.str("REDIS_URL", default=""):
-    Q_CLUSTER["redis"] = env.str("REDIS_URL")
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
 
@@ -234,7 +271,14 @@ if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
 
 # --- Security: production defaults whenever DEBUG is off ---
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy that terminates TLS, overwrites X-Forwarded-Proto and appends the
+# client's address to X-Forwarded-For (docker-compose sets it). Without a proxy these headers
+# come from the client and must not be believed: a forged "https" would skip the redirect to
+# HTTPS, a forged address would dodge the per-address limits.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+PROXY_COUNT = env.int("PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container healthcheck speaks plain HTTP
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
@@ -264,6 +308,19 @@ SECURE_CSP = {
 # --- Uploads ---
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
+# All the files of one message together.
+ATTACHMENT_MAX_MESSAGE_BYTES = env.int("ATTACHMENT_MAX_MESSAGE_BYTES", default=50 * 1024 * 1024)
+# All the files of one request (ticket), and of one customer within a day.
+ATTACHMENT_MAX_FILES_PER_TICKET = env.int("ATTACHMENT_MAX_FILES_PER_TICKET", default=100)
+ATTACHMENT_MAX_BYTES_PER_TICKET = env.int(
+    "ATTACHMENT_MAX_BYTES_PER_TICKET", default=500 * 1024 * 1024
+)
+ATTACHMENT_USER_DAILY_FILES = env.int("ATTACHMENT_USER_DAILY_FILES", default=200)
+ATTACHMENT_USER_DAILY_BYTES = env.int("ATTACHMENT_USER_DAILY_BYTES", default=1024 * 1024 * 1024)
+# Larger images are kept as downloads, never shown in the browser (decoding costs memory).
+ATTACHMENT_IMAGE_MAX_PIXELS = env.int("ATTACHMENT_IMAGE_MAX_PIXELS", default=25_000_000)
+# A request body larger than a message's files plus its text is refused before it is read.
+REQUEST_MAX_BYTES = ATTACHMENT_MAX_MESSAGE_BYTES + 2 * 1024 * 1024
 # Generous on purpose: the attachment form itself refuses too many files with a clear error;
 # this only stops abuse (Django would answer a bare 400 and the typed text would be lost).
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, ATTACHMENT_MAX_FILES * 5)

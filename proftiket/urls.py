@@ -13,6 +13,11 @@ admin.site.enable_nav_sidebar = False
 # "View site" leads to the portal's start page, not back into the console.
 admin.site.site_url = reverse_lazy("portal")
 
+handler400 = "proftiket.errors.bad_request"
+handler403 = "proftiket.errors.permission_denied"
+handler404 = "proftiket.errors.page_not_found"
+handler500 = "proftiket.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("portal/", views.portal_home, name="portal"),

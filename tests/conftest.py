@@ -26,6 +26,12 @@ def pytest_addoption(parser):
         help="Run with the clock moved DAYS days ahead (time-machine): a test that depends on "
         "today's date fails here instead of on some future day in CI.",
     )
+    parser.addoption(
+        "--fuzz-all",
+        action="store_true",
+        help="tests/test_fuzzing.py sends every kind of hostile value to every field and query "
+        "parameter (minutes), instead of a rotating few (seconds).",
+    )
 
 
 def pytest_report_header(config):
@@ -162,6 +168,20 @@ def smtp_server(settings):
 def text_body(message) -> str:
     """The text/plain part of a parsed e-mail."""
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def queued_tasks(monkeypatch, db):
+    """django-q2 queues tasks in the database, as in production, instead of running them inline.
+
+    Returns a function that lists the queued tasks (func, args, kwargs) in order.
+    """
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    return lambda: [SignedPackage.loads(row.payload) for row in OrmQ.objects.order_by("id")]
 
 
 # CI runs these again with REDIS_URL set (Redis as django-q2's broker and as the cache):

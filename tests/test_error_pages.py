@@ -2,11 +2,13 @@
 
 import pytest
 from django.core.exceptions import SuspiciousOperation
+from django.http import Http404
 from django.template.loader import get_template
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from proftiket.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from tests.factories import TicketFactory
 
 COLLEAGUES = reverse("accounts:colleagues")
@@ -29,8 +31,12 @@ def _bad_request(request):
     raise SuspiciousOperation("a forged request")
 
 
-# A URLconf of this module, for views that fail on purpose.
-urlpatterns = [path("boom/", _server_error), path("bad/", _bad_request)]
+def _not_found(request):
+    raise Http404
+
+
+# A URLconf of this module (with the site's error handlers), for views that fail on purpose.
+urlpatterns = [path("boom/", _server_error), path("bad/", _bad_request), path("gone/", _not_found)]
 
 
 @pytest.fixture
@@ -141,3 +147,28 @@ class TestBadRequest:
         response = failing_views.get("/bad/")
         assert response.status_code == 400
         assert russian("Bad request") in response.content.decode()
+
+
+class TestHandlersCannotFail:
+    @pytest.mark.django_db
+    def test_the_404_page_falls_back_to_the_standalone_layout_when_the_portal_layout_fails(
+        self, failing_views, monkeypatch
+    ):
+        def broken(*args, **kwargs):
+            raise RuntimeError("the portal layout failed")
+
+        monkeypatch.setattr("django.views.defaults.page_not_found", broken)
+        response = failing_views.get("/gone/")
+        assert response.status_code == 404
+        assert russian("Page not found") in response.content.decode()
+
+    def test_the_standalone_page_falls_back_to_fixed_text_when_templates_fail(self, monkeypatch):
+        from proftiket import errors
+
+        def broken(name):
+            raise RuntimeError("no templates")
+
+        monkeypatch.setattr(errors, "get_template", broken)
+        response = errors.server_error(None)
+        assert response.status_code == 500
+        assert "Ошибка сервера" in response.content.decode()

@@ -1,12 +1,26 @@
-"""What may be attached, and how an uploaded file becomes an Attachment."""
+"""What may be attached, and how an uploaded file becomes an Attachment.
+
+A file is accepted by its name and by its content: an image must be an image Pillow can read,
+an archive, a PDF or a packet capture must be one (puremagic), and no program is accepted under
+any name. An image is shown in the browser only if it decodes completely within
+ATTACHMENT_IMAGE_MAX_PIXELS; otherwise it is stored as a download.
+"""
 
 import hashlib
+import warnings
 from pathlib import PurePosixPath
 
+import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from PIL import Image
+
+from proftiket import limits
 
 # Kinds support needs: screenshots, documents, logs, archives, packet captures.
 ALLOWED_EXTENSIONS = {
@@ -33,11 +47,130 @@ ALLOWED_EXTENSIONS = {
 INLINE_CONTENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"}
 
 
+# How much of a file is read to recognise its kind (tar's marker is at byte 257).
+SNIFF_BYTES = 8192
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"}
+IMAGE_FORMATS = {"PNG", "JPEG", "GIF", "WEBP", "BMP"}  # as Pillow names them
+# What puremagic must recognise in a file with this extension (among the extensions it reports).
+EXPECTED_CONTENT = {
+    ".pdf": {".pdf"}, ".zip": {".zip"}, ".gz": {".gz"}, ".tgz": {".gz"}, ".tar": {".tar"},
+    ".7z": {".7z"}, ".rar": {".rar"}, ".bz2": {".bz2"}, ".xz": {".xz"},
+}  # fmt: skip
+# Packet captures: puremagic names pcap without an extension, so the magic numbers are ours.
+CAPTURE_EXTENSIONS = {".pcap", ".pcapng", ".cap"}
+CAPTURE_MAGICS = {bytes.fromhex(magic) for magic in
+                  ("a1b2c3d4", "d4c3b2a1", "a1b23c4d", "4d3cb2a1", "0a0d0d0a")}  # fmt: skip
+EXECUTABLE_TYPES = {
+    "application/vnd.microsoft.portable-executable", "application/x-msdownload",
+    "application/x-dosexec", "application/x-executable", "application/x-mach-binary",
+    "application/x-sharedlib",
+}  # fmt: skip
+
+
 def content_type_for(name: str) -> str:
     """The content type we store and serve, decided by the extension (never by the client)."""
     suffix = PurePosixPath(name).suffix.lower()
     # Anything not on the list is opaque bytes: never text/html or image/svg+xml.
     return ALLOWED_EXTENSIONS.get(suffix, "application/octet-stream")
+
+
+def _head(upload) -> bytes:
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    return head
+
+
+def _recognised(head: bytes) -> list:
+    try:
+        return puremagic.magic_string(head)
+    except (puremagic.PureError, ValueError):
+        return []  # nothing puremagic knows: plain text, or an unknown binary
+
+
+def _is_program(matches) -> bool:
+    return any(
+        match.mime_type in EXECUTABLE_TYPES
+        or "executable" in match.name.lower()
+        or "mach-o" in match.name.lower()
+        for match in matches
+    )
+
+
+def _image_format(upload) -> str | None:
+    """The format Pillow reads in the file's header, or None if it is not an image."""
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                return image.format
+    except Image.DecompressionBombError:
+        return "OVERSIZED"  # an image header, declaring too many pixels to ever show
+    except Exception:  # any failure of the decoder on untrusted bytes: not an image
+        return None
+    finally:
+        upload.seek(0)
+
+
+def _expected_kind(suffix: str) -> str:
+    if suffix in IMAGE_EXTENSIONS:
+        return _("an image")
+    if suffix == ".pdf":
+        return _("a PDF document")
+    if suffix in CAPTURE_EXTENSIONS:
+        return _("a packet capture")
+    return _("an archive of this type")
+
+
+def content_problem(upload, suffix: str) -> str | None:
+    """Why the file's content does not fit its name (a message), or None if it does."""
+    head = _head(upload)
+    matches = _recognised(head)
+    name = upload.name
+    if _is_program(matches):
+        return _("%(name)s is a program: programs are not accepted under any name.") % {
+            "name": name
+        }
+    if suffix in IMAGE_EXTENSIONS:
+        fits = _image_format(upload) in IMAGE_FORMATS | {"OVERSIZED"}
+    elif suffix in EXPECTED_CONTENT:
+        fits = bool(EXPECTED_CONTENT[suffix] & {match.extension.lower() for match in matches})
+    elif suffix in CAPTURE_EXTENSIONS:
+        fits = head[:4] in CAPTURE_MAGICS
+    else:
+        fits = True  # text and logs: anything but a program
+    if fits:
+        return None
+    return _(
+        "%(name)s: its content is not %(kind)s, as its name says. Check the file, or send it "
+        "in a ZIP archive."
+    ) % {"name": name, "kind": _expected_kind(suffix)}
+
+
+def served_content_type(file, declared: str) -> str:
+    """The content type to store: an image that could not be shown safely becomes a download.
+
+    Shown inline means decoded by every browser that opens it: only an image that decodes
+    completely here, within ATTACHMENT_IMAGE_MAX_PIXELS, is. A header declaring 20000×20000
+    pixels, or data that ends early, is kept as application/octet-stream.
+    """
+    if declared not in INLINE_CONTENT_TYPES:
+        return declared
+    file.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                width, height = image.size
+                if width * height > settings.ATTACHMENT_IMAGE_MAX_PIXELS:
+                    return "application/octet-stream"
+                image.load()
+    except Exception:  # any failure to decode untrusted bytes: not shown inline
+        return "application/octet-stream"
+    finally:
+        file.seek(0)
+    return declared
 
 
 def validate_upload(upload) -> None:
@@ -65,15 +198,27 @@ def validate_upload(upload) -> None:
             },
             code="file_size",
         )
+    if problem := content_problem(upload, suffix):
+        raise ValidationError(problem, code="file_content")
 
 
 def validate_uploads(uploads) -> None:
-    """Check the number of files of one message and each file."""
+    """Check the number and total size of the files of one message, and each file."""
     if len(uploads) > settings.ATTACHMENT_MAX_FILES:
         raise ValidationError(
             _("At most %(limit)d files can be attached to one message.")
             % {"limit": settings.ATTACHMENT_MAX_FILES},
             code="too_many_files",
+        )
+    total = sum(upload.size for upload in uploads)
+    if total > settings.ATTACHMENT_MAX_MESSAGE_BYTES:
+        raise ValidationError(
+            _("Together the files are %(size)s; one message can carry at most %(limit)s.")
+            % {
+                "size": filesizeformat(total),
+                "limit": filesizeformat(settings.ATTACHMENT_MAX_MESSAGE_BYTES),
+            },
+            code="message_size",
         )
     errors = []
     for upload in uploads:
@@ -83,6 +228,88 @@ def validate_uploads(uploads) -> None:
             errors.extend(error.messages)
     if errors:
         raise ValidationError(errors)
+
+
+USER_DAY = 24 * 3600
+
+
+def check_quotas(uploads, *, uploader, ticket=None) -> None:
+    """Refuse files beyond what one request, or one customer in a day, may carry; count them.
+
+    Per request (the ticket): ATTACHMENT_MAX_FILES_PER_TICKET files and
+    ATTACHMENT_MAX_BYTES_PER_TICKET bytes in all. Per customer: ATTACHMENT_USER_DAILY_FILES
+    files and ATTACHMENT_USER_DAILY_BYTES bytes within a day (support staff are not limited
+    per day). Called once the rest of the form is valid, so a refused form counts nothing.
+    """
+    count, size = len(uploads), sum(upload.size for upload in uploads)
+    if ticket is not None and ticket.pk:
+        _check_ticket_quota(ticket, count, size)
+    if uploader.is_staff:
+        return
+    files_rate = limits.Rate(settings.ATTACHMENT_USER_DAILY_FILES, USER_DAY)
+    bytes_rate = limits.Rate(settings.ATTACHMENT_USER_DAILY_BYTES, USER_DAY)
+    ident = str(uploader.pk)
+    if (
+        limits.used("upload-files", ident, files_rate) + count > files_rate.limit
+        or limits.used("upload-bytes", ident, bytes_rate) + size > bytes_rate.limit
+    ):
+        raise ValidationError(
+            _(
+                "You have attached as many files today as one person may (%(count)d files, "
+                "%(size)s). Send the message without them, or try again tomorrow."
+            )
+            % {"count": files_rate.limit, "size": filesizeformat(bytes_rate.limit)},
+            code="user_quota",
+        )
+    limits.add("upload-files", ident, files_rate, amount=count)
+    limits.add("upload-bytes", ident, bytes_rate, amount=size)
+
+
+def _check_ticket_quota(ticket, count: int, size: int) -> None:
+    stored = ticket.attachments.aggregate(files=Count("pk"), size=Sum("size"))
+    files_limit = settings.ATTACHMENT_MAX_FILES_PER_TICKET
+    if stored["files"] + count > files_limit:
+        raise ValidationError(
+            ngettext(
+                "A request can have at most %(limit)d file; %(count)d are attached already.",
+                "A request can have at most %(limit)d files; %(count)d are attached already.",
+                files_limit,
+            )
+            % {"limit": files_limit, "count": stored["files"]},
+            code="ticket_files",
+        )
+    if (stored["size"] or 0) + size > settings.ATTACHMENT_MAX_BYTES_PER_TICKET:
+        raise ValidationError(
+            _("A request can carry at most %(limit)s of files; %(size)s are attached already.")
+            % {
+                "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES_PER_TICKET),
+                "size": filesizeformat(stored["size"] or 0),
+            },
+            code="ticket_size",
+        )
+
+
+def browser_checks() -> dict:
+    """Data attributes for static/js/attachments.js: the limits it checks before sending, the
+    texts of its refusals (the server's own, %(name)s etc. filled in by the script) and the
+    time zone pasted screenshots are named in."""
+    count = settings.ATTACHMENT_MAX_FILES
+    return {
+        "data-max-file-bytes": settings.ATTACHMENT_MAX_BYTES,
+        "data-max-files": count,
+        "data-max-total-bytes": settings.ATTACHMENT_MAX_MESSAGE_BYTES,
+        "data-time-zone": timezone.get_current_timezone_name(),
+        "data-text-remove": _("Remove %(name)s"),
+        "data-text-too-large": _(
+            "%(name)s is too large (%(size)s); the limit is %(limit)s a file."
+        ),
+        "data-text-too-many": _("At most %(limit)d files can be attached to one message.")
+        % {"limit": count},
+        "data-text-too-much": _(
+            "Together the files are %(size)s; one message can carry at most %(limit)s."
+        ),
+        "data-text-summary": _("Nothing has been sent yet. Please check:"),
+    }
 
 
 def checksum(upload) -> str:

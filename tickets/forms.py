@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Value, When
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,12 @@ from tickets.models import OPEN_STATUSES, Ticket
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+    def get_context(self, name, value, attrs):
+        # Read at render time: the limits are settings, the texts follow the user's language.
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].update(attachments.browser_checks())
+        return context
 
 
 def _files_help_text() -> str:
@@ -54,7 +61,27 @@ class TypeChoiceWidget(forms.RadioSelect):
         return option
 
 
-class TicketForm(forms.Form):
+class AttachmentsForm(forms.Form):
+    """A form with a `files` field: once the rest is valid, the files are checked against what
+    one request and one uploader may carry (tickets.attachments.check_quotas)."""
+
+    def __init__(self, *args, uploader=None, ticket=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.uploader = uploader
+        self.ticket = ticket
+
+    def clean(self):
+        cleaned = super().clean()
+        files = cleaned.get("files")
+        if files and self.uploader is not None and not self.errors:
+            try:
+                attachments.check_quotas(files, uploader=self.uploader, ticket=self.ticket)
+            except ValidationError as refusal:
+                self.add_error("files", refusal)
+        return cleaned
+
+
+class TicketForm(AttachmentsForm):
     type = forms.ChoiceField(
         label=_("Type of request"), choices=Ticket.Type.choices, widget=TypeChoiceWidget
     )
@@ -78,12 +105,12 @@ class TicketForm(forms.Form):
     files = MultipleFileField()
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(AttachmentsForm):
     body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField()
 
 
-class DisputeForm(forms.Form):
+class DisputeForm(AttachmentsForm):
     reason = forms.CharField(
         label=_("Why does the solution not work for you?"),
         widget=forms.Textarea(attrs={"rows": 4}),

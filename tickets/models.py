@@ -407,6 +407,15 @@ class Attachment(models.Model):
     def __str__(self):
         return self.original_name
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.file and not self.file._committed:
+            # Whatever code attaches an uploaded file: an image is shown inline only if it
+            # decodes within the pixel limit (tickets.attachments.served_content_type).
+            from tickets.attachments import served_content_type
+
+            self.content_type = served_content_type(self.file.file, self.content_type)
+        super().save(*args, **kwargs)
+
 
 class TicketEvent(models.Model):
     """One line of a request's history: who did what, when."""

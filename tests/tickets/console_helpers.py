@@ -35,3 +35,12 @@ def fresh(ticket) -> Ticket:
 
 
 JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def refused(response, status=400) -> str:
+    """A refusal without the page's script: the workspace again (400, or 409 for a stale page)
+    with the reason in the error summary at its top; returns the summary's text."""
+    assert response.status_code == status
+    page = response.content.decode()
+    assert 'id="error-summary"' in page
+    return page.split('id="error-summary"')[1].split("</div>")[0]

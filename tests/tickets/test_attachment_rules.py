@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import TicketFactory
+from tests.factories import TINY_PNG, TicketFactory
+from tests.tickets.samples import sample_content
 from tickets import attachments, lifecycle
 from tickets.attachments import (
     INLINE_CONTENT_TYPES,
@@ -45,7 +46,7 @@ def error_codes(error: ValidationError) -> set[str]:
     ],
 )
 def test_files_support_needs_are_accepted(name):
-    validate_upload(upload(name))
+    validate_upload(upload(name, sample_content(name)))
 
 
 @pytest.mark.parametrize(
@@ -141,7 +142,7 @@ def test_the_content_type_follows_the_extension(name, content_type):
 @pytest.mark.django_db
 def test_a_stored_file_gets_its_type_from_the_extension_not_from_the_client(customer):
     # A browser (or an attacker) may claim any type: only the extension counts.
-    content = b"<script>alert(1)</script>"
+    content = TINY_PNG
     claimed_html = upload('C:\\Temp\\screen"shot.png', content, "text/html")
     ticket = TicketFactory(requester=customer, status=Ticket.Status.IN_PROGRESS)
 

@@ -51,27 +51,28 @@ def resolved_request(customer, agent) -> Ticket:
 
 class TestActionUrlsOpenedWithGet:
     @pytest.mark.parametrize("action", ACTIONS)
-    def test_a_get_goes_to_the_request_page_and_changes_nothing(
-        self, client, customer, agent, action
-    ):
+    def test_a_get_is_a_405_page_and_changes_nothing(self, client, customer, agent, action):
+        # It used to go to the request page, which looked as if the action had been done.
         ticket = resolved_request(customer, agent)
         events = ticket.events.count()
         client.force_login(customer)
-        response = client.get(action_url(action, ticket), follow=True)
-        assert response.redirect_chain == [(ticket.get_absolute_url(), 302)]
-        assert response.status_code == 200
+        response = client.get(action_url(action, ticket))
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert "Этот адрес не открывается как страница" in html(response)
         ticket.refresh_from_db()
         assert ticket.status == S.RESOLVED
         assert ticket.events.count() == events
 
     @pytest.mark.parametrize("action", ACTIONS)
-    def test_a_get_by_someone_who_may_not_see_the_request_ends_in_404(
+    def test_a_get_by_someone_who_may_not_see_the_request_tells_nothing_more(
         self, client, customer, other_org_customer, action
     ):
         ticket = TicketFactory(requester=customer)
         client.force_login(other_org_customer)
-        response = client.get(action_url(action, ticket), follow=True)
-        assert response.status_code == 404
+        assert client.get(action_url(action, ticket)).status_code == 405
+        assert client.get(action_url(action, ticket).replace(ticket.reference, "PT-999999")
+                          ).status_code == 405  # fmt: skip
 
     @pytest.mark.parametrize("action", ACTIONS)
     def test_an_anonymous_get_is_sent_to_login(self, client, customer, action):
@@ -95,9 +96,10 @@ class TestActionUrlsOpenedWithGet:
         dispute = action_url("dispute", ticket)
         response = client.post(dispute, {"reason": "", "seen_status": S.RESOLVED})
         assert response.status_code == 400
-        # The language switch returns to the current URL, which is now the action's.
-        assert f'name="next" value="{dispute}"' in response.content.decode()
-        response = client.post(SET_LANGUAGE, {"language": "en", "next": dispute}, follow=True)
+        # The page is shown at the action's URL; its language switch returns to the request.
+        next_url = ticket.get_absolute_url()
+        assert f'name="next" value="{next_url}"' in response.content.decode()
+        response = client.post(SET_LANGUAGE, {"language": "en", "next": next_url}, follow=True)
         assert response.status_code == 200
         assert response.redirect_chain[-1] == (ticket.get_absolute_url(), 302)
         assert "Support has proposed a solution" in html(response)
@@ -232,3 +234,28 @@ class TestColleaguesStatus:
     def test_the_page_stays_refused_to_a_plain_customer(self, client, customer):
         client.force_login(customer)
         assert client.get(COLLEAGUES).status_code == 403
+
+
+# --- The facts of a disputed request ---------------------------------------------------------
+
+
+class TestResolvedDateFollowsTheSolutionInForce:
+    def test_after_a_dispute_the_page_no_longer_says_resolved(self, client, customer, agent):
+        # It showed "Решено 06:57" next to "В работе".
+        ticket = resolved_request(customer, agent)
+        client.force_login(customer)
+        assert "<dt>Решено</dt>" in html(client.get(ticket.get_absolute_url()))
+        lifecycle.dispute(ticket, actor=customer, reason="Не помогло")
+        page = html(client.get(ticket.get_absolute_url()))
+        assert "<dt>Решено</dt>" not in page
+        assert "В работе" in page
+
+    def test_a_second_solution_shows_its_own_time(self, client, customer, agent):
+        ticket = resolved_request(customer, agent)
+        lifecycle.dispute(ticket, actor=customer, reason="Не помогло")
+        lifecycle.resolve(ticket, actor=agent, solution="Теперь точно")
+        ticket.refresh_from_db()
+        client.force_login(customer)
+        page = html(client.get(ticket.get_absolute_url()))
+        local = timezone.localtime(ticket.resolved_at).strftime("%d.%m.%Y %H:%M")
+        assert f"<dt>Решено</dt><dd>{local}</dd>" in page

@@ -738,14 +738,11 @@ class TestActions:
         assert ticket.status == S.NEW
 
     @pytest.mark.parametrize("action", ACTIONS)
-    def test_a_get_of_an_action_changes_nothing_and_goes_to_the_request(
-        self, client, customer, action
-    ):
+    def test_a_get_of_an_action_is_a_405_and_changes_nothing(self, client, customer, action):
         ticket = TicketFactory(requester=customer)
         client.force_login(customer)
         response = client.get(action_url(action, ticket))
-        assert response.status_code == 302
-        assert response.url == ticket.get_absolute_url()
+        assert response.status_code == 405
         ticket.refresh_from_db()
         assert ticket.status == S.NEW
 
@@ -753,18 +750,28 @@ class TestActions:
         ("action", "status"),
         [("confirm", S.IN_PROGRESS), ("withdraw", S.CLOSED), ("confirm", S.CLOSED)],
     )
-    def test_a_refused_transition_gives_a_message_not_an_error(
+    def test_a_refused_transition_is_a_400_page_with_the_reason_not_a_redirect(
         self, client, customer, agent, action, status
     ):
+        # It was a redirect to the request page, which looks like success.
         ticket = bring_to(TicketFactory(requester=customer), status, agent=agent)
         events = ticket.events.count()
         client.force_login(customer)
-        response = client.post(action_url(action, ticket), {"seen_status": status}, follow=True)
-        assert response.status_code == 200
-        assert response.redirect_chain == [(ticket.get_absolute_url(), 302)]
-        assert f"невозможно для {ticket.reference}" in html(response)
-        assert 'class="msg msg-error"' in html(response)
+        response = client.post(action_url(action, ticket), {"seen_status": status})
+        assert response.status_code == 400
+        summary = html(response).split('id="error-summary"')[1].split("</div>")[0]
+        assert f"невозможно для {ticket.reference}" in summary
         assert ticket.events.count() == events
+
+    def test_a_refused_withdrawal_keeps_the_typed_reason(self, client, customer, agent):
+        ticket = bring_to(TicketFactory(requester=customer), S.CLOSED, agent=agent)
+        client.force_login(customer)
+        response = client.post(
+            action_url("withdraw", ticket),
+            {"withdraw-reason": "Сами разобрались.", "seen_status": S.CLOSED},
+        )
+        assert response.status_code == 400
+        assert "Сами разобрались.</textarea>" in html(response)
 
     def test_reply_to_a_closed_request_is_refused_with_the_text_kept(self, client, customer, agent):
         ticket = bring_to(TicketFactory(requester=customer), S.CLOSED, agent=agent)

@@ -97,15 +97,22 @@ def _seen_event(seen: SeenForm) -> int | None:
     return seen.cleaned_data.get("seen_event") if seen.is_valid() else None
 
 
-def respond(admin, request, ticket, *, ok, message, changes=None, status=None, anchor=""):
-    """JSON with the page's new parts for the script, else a message and a redirect."""
+def respond(admin, request, ticket, *, ok, message, changes=None, status=None, anchor="", **kept):
+    """JSON with the page's new parts for the script. Without script: on success a message and
+    a redirect; a refusal is the workspace again (400, 409 for a stale page) with the reason
+    and what changed at its top, and what was typed (`kept`) still in its field."""
+    ticket = workspace.load(request, ticket.pk) or ticket
+    status = status or (200 if ok else 409)
     if wants_json(request):
-        ticket = workspace.load(request, ticket.pk) or ticket
         payload = {"ok": ok, "message": message, "changes": changes or []}
         payload |= workspace.fragments(admin, request, ticket)
-        return JsonResponse(payload, status=status or (200 if ok else 409))
-    (messages.success if ok else messages.error)(request, message)
-    return redirect(workspace.workspace_url(ticket) + anchor)
+        return JsonResponse(payload, status=status)
+    if ok:
+        messages.success(request, message)
+        return redirect(workspace.workspace_url(ticket) + anchor)
+    return workspace.page(
+        admin, request, ticket, refusal=message, changes=changes, status=status, **kept
+    )
 
 
 # --- Status buttons ----------------------------------------------------------------------------
@@ -145,7 +152,7 @@ def status_message(ticket) -> str:
 
 def compose(admin, request, ticket):
     """Send a message in the chosen mode; refused, it comes back with its text."""
-    form = ComposeForm(request.POST, request.FILES)
+    form = ComposeForm(request.POST, request.FILES, uploader=request.user, ticket=ticket)
     if not form.is_valid():
         return _refused_message(admin, request, ticket, form, _first_error(form), status=400)
     mode, data = form.cleaned_data["mode"], form.cleaned_data
@@ -171,10 +178,17 @@ def _refused_message(admin, request, ticket, form, message, *, changes=None, sta
         return respond(
             admin, request, ticket, ok=False, message=message, changes=changes, status=status
         )
-    # Without script: the page again, the text as typed, what changed listed above it.
-    messages.error(request, message)
-    ticket = workspace.load(request, ticket.pk) or ticket
-    return workspace.page(admin, request, ticket, compose_form=form, changes=changes, status=status)
+    # Without script: the page again, the text as typed, the reason and what changed above it.
+    return respond(
+        admin,
+        request,
+        ticket,
+        ok=False,
+        message=message,
+        changes=changes,
+        status=status,
+        compose_form=form,
+    )
 
 
 def _first_error(form) -> str:
@@ -312,13 +326,25 @@ def link(admin, request, ticket):
     if other is None:
         message = _("There is no request “%(ref)s”.") % {"ref": reference[:20]}
         return respond(
-            admin, request, ticket, ok=False, message=message, status=400, anchor="#related"
+            admin,
+            request,
+            ticket,
+            ok=False,
+            message=message,
+            status=400,
+            link_reference=reference[:20],
         )
     try:
         lifecycle.link(ticket, other, actor=request.user)
     except lifecycle.TransitionRefused as refusal:
         return respond(
-            admin, request, ticket, ok=False, message=refusal.message, status=400, anchor="#related"
+            admin,
+            request,
+            ticket,
+            ok=False,
+            message=refusal.message,
+            status=400,
+            link_reference=reference[:20],
         )
     message = _("%(ref)s and %(other)s are now linked.") % {
         "ref": ticket.reference,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import STAFF_ROLES, User
-from tickets.forms import MultipleFileField
+from tickets.forms import AttachmentsForm, MultipleFileField
 from tickets.models import Ticket
 
 
@@ -56,8 +56,9 @@ class SeenForm(forms.Form):
     seen_event = forms.IntegerField(min_value=0, max_value=2**62, required=False)
 
 
-class ComposeForm(SeenForm):
-    """One message: a public reply, an internal note, a question or a proposed solution."""
+class ComposeForm(SeenForm, AttachmentsForm):
+    """One message: a public reply, an internal note, a question or a proposed solution; its
+    files within what one request and one uploader may carry (AttachmentsForm)."""
 
     REPLY, NOTE, REQUEST_INFO, RESOLVE = "reply", "note", "request_info", "resolve"
     MODES = [
@@ -74,6 +75,11 @@ class ComposeForm(SeenForm):
         error_messages={"required": _("Write the message first.")},
     )
     files = MultipleFileField()
+
+    def __init__(self, *args, **kwargs):
+        # The ids the workspace's compose box uses, which the error summary links to.
+        kwargs.setdefault("auto_id", "compose-%s")
+        super().__init__(*args, **kwargs)
 
 
 class PropertyForm(SeenForm):

@@ -8,10 +8,11 @@ to the workspace, and the admin's history (LogEntry rows) to the request's own h
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import path
 
+from proftiket import errors
 from tickets.console import actions, canned, presence, workspace
 
 
@@ -22,7 +23,7 @@ def posting(view):
     @wraps(view)
     def wrapper(model_admin, request, object_id, *args, **kwargs):
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            return errors.method_not_allowed(["POST"])
         ticket = model_admin.visible_ticket(request, object_id)
         if not model_admin.has_change_permission(request, ticket):
             raise PermissionDenied

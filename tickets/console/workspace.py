@@ -82,7 +82,16 @@ def compose_modes(user, ticket, can_work: bool) -> list[dict]:
     ]
 
 
-def context(model_admin, request, ticket, *, compose_form=None, changes=None) -> dict:
+def context(
+    model_admin,
+    request,
+    ticket,
+    *,
+    compose_form=None,
+    changes=None,
+    refusal=None,
+    link_reference="",
+) -> dict:
     """Everything the workspace renders; about ten queries whatever the conversation's length."""
     user = request.user
     can_work = model_admin.has_change_permission(request, ticket)
@@ -108,6 +117,8 @@ def context(model_admin, request, ticket, *, compose_form=None, changes=None) ->
         "compose_mode": form["mode"].value(),
         "compose_modes": modes,
         "changes": changes,
+        "refusal": refusal,
+        "link_reference": link_reference,
         "sla": sla_explanation(ticket),
         "engineers": staff,
         "executors": executors,

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proftiket import errors
 from sla.models import active_contract
 from tickets import access, lifecycle, sla_tracking
 from tickets.attachments import INLINE_CONTENT_TYPES
@@ -91,7 +92,9 @@ def ticket_new(request):
     initial = {}
     if follow_up_of:
         initial = {"type": follow_up_of.type, "subject": follow_up_of.subject}
-    form = TicketForm(request.POST or None, request.FILES or None, initial=initial)
+    form = TicketForm(
+        request.POST or None, request.FILES or None, initial=initial, uploader=request.user
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -129,7 +132,9 @@ def _detail_context(request, ticket, **forms):
         "can_reply": lifecycle.can_reply(request.user, ticket),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
-        "withdraw_form": WithdrawForm(prefix=WITHDRAW_PREFIX),
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(prefix=WITHDRAW_PREFIX),
+        "refusal": forms.get("refusal"),
+        "resolved_at": _solution_in_force_since(ticket, conversation.events),
         "related": access.visible_tickets(request.user).filter(related=ticket),
         # A mapping, not the enum class: templates call callables, and Action() raises, so
         # `Action.CONFIRM in actions` was silently always false.
@@ -140,20 +145,33 @@ def _detail_context(request, ticket, **forms):
     }
 
 
-def _post_action(view):
-    """A change to a request is a POST; a GET of its URL goes back to the request page.
+def _solution_in_force_since(ticket, events):
+    """When the solution the request now stands on was proposed; None once work has resumed.
 
-    After a form error the browser shows the action's URL, and a reload or the language switch
-    (which returns to the current URL) then asks for it with GET: send it to the request itself.
+    `resolved_at` keeps the last proposal even after a dispute or a reopening, and the page
+    showed "Resolved 06:57" on a request back "In progress".
+    """
+    Kind = TicketEvent.Kind
+    last = next((e for e in reversed(events)
+                 if e.kind in (Kind.RESOLVED, Kind.DISPUTED, Kind.REOPENED)), None)  # fmt: skip
+    if last is None or last.kind != Kind.RESOLVED:
+        return None
+    return ticket.resolved_at
+
+
+def _post_action(view):
+    """A change to a request is a POST; any other method on its URL is a 405.
+
+    A GET used to go back to the request page, which looked as if the action had been done.
+    After a refusal the page is shown at the action's URL: its language switch returns to the
+    request page itself (detail.html), not to this URL.
     """
 
     @login_required
     @wraps(view)
     def wrapper(request, reference):
-        if request.method in ("GET", "HEAD"):
-            return redirect("tickets:detail", reference=reference)
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            return errors.method_not_allowed(["POST"])
         return view(request, reference)
 
     return wrapper
@@ -169,7 +187,7 @@ def ticket_detail(request, reference):
 def ticket_reply(request, reference):
     """A public message; while the request waits for the customer, it also resumes work."""
     ticket = access.get_ticket_for_user(request.user, reference)
-    form = ReplyForm(request.POST, request.FILES)
+    form = ReplyForm(request.POST, request.FILES, uploader=request.user, ticket=ticket)
     return _act_with_form(
         request,
         ticket,
@@ -203,13 +221,14 @@ def ticket_withdraw(request, reference):
         ticket,
         lambda: lifecycle.withdraw(ticket, actor=request.user, reason=reason),
         _("The request is withdrawn and closed."),
+        withdraw_form=form,
     )
 
 
 @_post_action
 def ticket_dispute(request, reference):
     ticket = access.get_ticket_for_user(request.user, reference)
-    form = DisputeForm(request.POST, request.FILES)
+    form = DisputeForm(request.POST, request.FILES, uploader=request.user, ticket=ticket)
     return _act_with_form(
         request,
         ticket,
@@ -247,14 +266,16 @@ def _refuse_if_changed(request, ticket):
         raise lifecycle.ConcurrentChange(lifecycle.concurrent_message(ticket))
 
 
-def _run(request, ticket, action, success_message):
+def _run(request, ticket, action, success_message, **forms):
+    """Act through the lifecycle; a refusal is the request page again with the reason (400),
+    not a redirect that looks like success, and with what the customer typed."""
     try:
         _refuse_if_changed(request, ticket)
         action()
     except lifecycle.TransitionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, success_message)
+        context = _detail_context(request, ticket, refusal=refusal.message, **forms)
+        return render(request, "tickets/detail.html", context, status=400)
+    messages.success(request, success_message)
     return redirect(ticket)
 
 
@@ -276,5 +297,4 @@ def attachment_download(request, reference, attachment_id, filename=None):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return response  # not cached anywhere: proftiket.middleware.PrivatePagesMiddleware
