@@ -42,6 +42,9 @@
       toast.appendChild(list);
     }
     toast.hidden = false;
+    // A refusal takes the focus, as the error summary of a page does: it is read out at once.
+    toast.setAttribute("role", ok ? "status" : "alert");
+    if (!ok) { toast.tabIndex = -1; toast.focus(); }
   }
 
   // --- The draft --------------------------------------------------------------------------
@@ -127,7 +130,7 @@
   }
 
   function submitCompose() {
-    if (sending || !body.value.trim()) { body.focus(); return; }
+    if (sending) { return; }  // an empty text is refused by the server, with its reason
     sending = true;
     var button = document.getElementById("compose-send");
     button.disabled = true;

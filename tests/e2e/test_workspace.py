@@ -118,15 +118,31 @@ def test_a_refused_send_keeps_the_text_and_says_what_changed(live_server, page, 
     expect(page.locator("#ticket-status")).to_have_text("Решено")
 
 
-def test_a_second_agent_sees_the_first_ones_presence(live_server, browser, demo):
+@pytest.fixture
+def second_browser(browser):
+    """Two more browser contexts (two agents); at the end they send nothing more."""
+    contexts = []
+
+    def new_page():
+        context = browser.new_context(locale="ru-RU")
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.route("**/*", lambda route: route.abort())
+        context.close()
+
+
+def test_a_second_agent_sees_the_first_ones_presence(live_server, second_browser, demo):
     ticket = Ticket.objects.get(subject="Не проходят вызовы на номер 0611")
     colleague = StaffUserFactory(email="vera@support.test", full_name="Вера Второва")
-    first = browser.new_context(locale="ru-RU").new_page()
+    first = second_browser()
     log_in_to_the_console(first, live_server, colleague.email, password=PASSWORD)
     first.goto(workspace(live_server, ticket))
     first.locator("#compose-body").fill("Черновик Веры")
 
-    second = browser.new_context(locale="ru-RU").new_page()
+    second = second_browser()
     log_in_to_the_console(second, live_server, "agent@proftiket.demo")
     second.goto(workspace(live_server, ticket))
     expect(second.locator("#ws-presence")).to_contain_text("Вера Второва")
