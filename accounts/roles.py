@@ -17,6 +17,7 @@ _WORK_REQUESTS = [
     "tickets.view_attachment",
     "tickets.add_attachment",
     "tickets.view_ticketevent",
+    "tickets.view_cannedreply",
     "accounts.view_organization",
     "accounts.view_user",
     "sla.view_supportplan",
@@ -41,6 +42,9 @@ _SUPERVISE = [
     "sla.view_workingdayoverride",
     "tickets.assign_others",
     "tickets.view_reports",
+    "tickets.add_cannedreply",
+    "tickets.change_cannedreply",
+    "tickets.delete_cannedreply",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

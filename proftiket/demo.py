@@ -9,7 +9,7 @@ from accounts.models import Language, Organization, Role, User
 from accounts.services import set_role
 from sla.models import Contract, PlanTarget, SupportPlan, default_calendar
 from tickets import lifecycle, notifications
-from tickets.models import Ticket
+from tickets.models import CannedReply, Ticket
 
 DEMO_PASSWORD = "proftiket-demo"  # noqa: S105  (documented demo login, refused in production)
 
@@ -261,10 +261,51 @@ def seed_tickets(users: dict[str, User]) -> int:
     return created
 
 
+DEMO_CANNED_REPLIES = [
+    (
+        "Приветствие и взятие в работу",
+        "Здравствуйте, {customer_name}!\n\nОбращение {ticket_id} у меня в работе. "
+        "Вернусь с результатом проверки в течение дня.\n\nС уважением,\n{engineer_name}",
+        "Hello {customer_name},\n\nI am working on {ticket_id} and will come back to you "
+        "with the results today.\n\nBest regards,\n{engineer_name}",
+    ),
+    (
+        "Запросить трассировку SIP",
+        "{customer_name}, для диагностики пришлите, пожалуйста, трассировку SIP (pcap) "
+        "неудачного вызова и точное время попытки. Файл можно приложить к ответу.",
+        "{customer_name}, please send us a SIP trace (pcap) of a failed call and the exact "
+        "time of the attempt. You can attach the file to your reply.",
+    ),
+    (
+        "Решение: перезапуск шлюза",
+        "Мы перезапустили пограничный шлюз и проверили маршрут: вызовы проходят. "
+        "Пожалуйста, проверьте со своей стороны и подтвердите решение на странице обращения.",
+        "We restarted the border gateway and checked the route: calls go through. Please "
+        "check on your side and confirm the solution on the request page.",
+    ),
+    (
+        "Передано второй линии",
+        "{customer_name}, обращение {ticket_id} передано инженерам второй линии. "
+        "Мы сообщим, как только появятся новости.",
+        "",
+    ),
+]
+
+
+@transaction.atomic
+def seed_canned_replies() -> None:
+    """A few reply templates engineers insert from the compose box."""
+    for title, body_ru, body_en in DEMO_CANNED_REPLIES:
+        CannedReply.objects.get_or_create(
+            title=title, defaults={"body_ru": body_ru, "body_en": body_en}
+        )
+
+
 def seed() -> list[DemoUser]:
-    """All demo data: organisations and users, contracts, requests."""
+    """All demo data: organisations and users, contracts, reply templates, requests."""
     users = seed_accounts()
     seed_contracts()
+    seed_canned_replies()
     with notifications.muted():
         seed_tickets(users)
     return DEMO_USERS

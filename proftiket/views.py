@@ -1,6 +1,7 @@
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from proftiket import __version__
@@ -25,3 +26,12 @@ def home(request):
     if request.user.is_staff:
         return redirect("admin:index")
     return redirect("tickets:list")
+
+
+@login_required
+def portal_home(request):
+    """The portal as a start page ("View site" in the console): a customer's requests; for
+    support staff, what the portal is and the ways into the console and the reports."""
+    if not request.user.is_staff:
+        return redirect("tickets:list")
+    return render(request, "portal_home.html")

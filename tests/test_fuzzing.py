@@ -212,6 +212,8 @@ def _parameter_values(world):
         "token": [default_token_generator.make_token(invited)],
         "comment_id": [str(world["comment"].pk)],
         "action": [a.value for a in lifecycle.Action] + ["reply", "note"],
+        "prop": ["priority", "type", "blocks_work", "assignee", "executors"],  # the workspace's
+        "reply_id": ["1"],  # a reply template (none exists: the endpoint must say 404)
         "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
         "content_type_id": ["1"],
         "object_id": lambda name: _admin_object_ids(models, name, ticket),

@@ -6,7 +6,9 @@ from django.urls import reverse
 
 from accounts.models import Organization, Role, User
 from proftiket import __version__
-from proftiket.demo import DEMO_PASSWORD
+from proftiket.demo import DEMO_CANNED_REPLIES, DEMO_PASSWORD
+from tickets.console.canned import unknown_placeholders
+from tickets.models import CannedReply
 
 
 @pytest.mark.django_db
@@ -43,6 +45,9 @@ def test_seed_demo_is_idempotent_and_logins_work(client, settings, capsys):
         "admin@proftiket.demo": Role.ADMINISTRATOR,
     }
     assert "boss@alpha.demo" in capsys.readouterr().out
+    assert CannedReply.objects.count() == len(DEMO_CANNED_REPLIES)
+    for reply in CannedReply.objects.all():
+        assert unknown_placeholders(reply.body_ru + reply.body_en) == []
     for email in roles:
         response = client.post(
             reverse("accounts:login"), {"username": email, "password": DEMO_PASSWORD}

@@ -9,6 +9,8 @@ language, through `duration_text` and nothing else.
 """
 
 import re
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 
 import nh3
@@ -39,6 +41,64 @@ def render_text(text: str) -> SafeString:
         link_rel="nofollow noopener noreferrer",
     )
     return mark_safe(clean)  # noqa: S308  (sanitised by nh3 just above)
+
+
+class RenderCache:
+    """HTML by key, rendered once per process, at most `size` kept (least recently used goes).
+
+    Bounded, so that nothing grows with the data; in the process, so that a page costs no
+    round trip and no query (the database cache would cost one per message on a cold cache).
+    The key must name everything the HTML depends on.
+    """
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._html: OrderedDict[tuple, SafeString] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, render) -> SafeString:
+        with self._lock:
+            html = self._html.get(key)
+            if html is not None:
+                self._html.move_to_end(key)
+                return html
+        html = render()
+        with self._lock:
+            self._html[key] = html
+            if len(self._html) > self.size:
+                self._html.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._html.clear()
+
+
+class RenderedMessages(RenderCache):
+    """Message HTML by (message id, edit time): rendered once per process.
+
+    Messages are never edited today, so their creation time is their edit time; the key also
+    carries a hash of the text, so that a text changed behind our back (or an id reused by a
+    test database) is never shown stale.
+    """
+
+    def html(self, key: tuple, text: str) -> SafeString:
+        return self.get(key, lambda: render_text(text))
+
+
+rendered_messages = RenderedMessages()
+
+
+def message_html(comment) -> SafeString:
+    """A message's text as safe HTML, rendered once per process (see RenderedMessages)."""
+    key = ("comment", comment.pk, comment.created_at, hash(comment.body))
+    return rendered_messages.html(key, comment.body)
+
+
+def description_html(ticket) -> SafeString:
+    """A request's description as safe HTML; it never changes once filed."""
+    key = ("ticket", ticket.pk, ticket.created_at, hash(ticket.description))
+    return rendered_messages.html(key, ticket.description)
 
 
 def _prose(text: str) -> str:

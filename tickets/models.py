@@ -219,6 +219,21 @@ class Ticket(models.Model):
                 condition=Q(status__in=list(OPEN_STATUSES)),
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # The console's home: open work per engineer, counted from the index alone.
+            models.Index(
+                fields=["assignee"],
+                include=[
+                    "status",
+                    "status_changed_at",
+                    "first_response_at",
+                    "first_response_due_at",
+                    "first_response_risk_at",
+                    "resolution_due_at",
+                    "resolution_risk_at",
+                ],
+                condition=Q(status__in=list(OPEN_STATUSES)),
+                name="ticket_open_workload",
+            ),
             models.Index(fields=["status", "last_activity_at"], name="ticket_status_activity"),
             # Reports: covering indexes (PostgreSQL reads the figures from the index alone).
             models.Index(
@@ -326,9 +341,16 @@ class Ticket(models.Model):
     @classmethod
     def initial_priority(cls, ticket_type: str, *, blocks_work: bool) -> int:
         """A Problem, or anything that blocks the customer's work, starts high."""
+        return cls.lowest_priority(ticket_type, blocks_work=blocks_work) or cls.Priority.NORMAL
+
+    @classmethod
+    def lowest_priority(cls, ticket_type: str, *, blocks_work: bool) -> int | None:
+        """The priority rule: a Problem, or a request that blocks the customer's work, is at
+        least High (None: any priority). The lifecycle keeps it on every change of the type,
+        the flag or the priority."""
         if blocks_work or ticket_type == cls.Type.PROBLEM:
             return cls.Priority.HIGH
-        return cls.Priority.NORMAL
+        return None
 
 
 class Comment(models.Model):
@@ -402,6 +424,8 @@ class TicketEvent(models.Model):
         CREATED = "created", _("Created")
         ASSIGNED = "assigned", _("Engineer assigned")
         PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        TYPE_CHANGED = "type_changed", _("Type changed")
+        BLOCKS_WORK_CHANGED = "blocks_work_changed", _("“Blocks work” changed")
         STATUS_CHANGED = "status_changed", _("Status changed")
         REPLIED = "replied", _("Reply")
         CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
@@ -455,3 +479,41 @@ class TicketEvent(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.get_kind_display()}"
+
+
+class CannedReply(models.Model):
+    """A reply template agents insert into the compose box: a title, the text in Russian and
+    English, and placeholders (tickets.console.canned) filled in for the request at hand."""
+
+    title = models.CharField(_("title"), max_length=120, unique=True)
+    body_ru = models.TextField(_("text in Russian"))
+    body_en = models.TextField(
+        _("text in English"),
+        blank=True,
+        help_text=_("For customers who read in English; the Russian text is used if empty."),
+    )
+    is_active = models.BooleanField(
+        _("offered to engineers"), default=True, help_text=_("Untick instead of deleting.")
+    )
+    # Counted with an F() update when an engineer inserts it: the popular ones come first.
+    usage_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["title"]
+        indexes = [
+            models.Index(
+                fields=["-usage_count", "title"],
+                name="canned_reply_popular",
+                condition=Q(is_active=True),
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def body_for(self, language: str) -> str:
+        """The text in this language, or in Russian when there is none."""
+        return self.body_en if language == "en" and self.body_en.strip() else self.body_ru

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django_q.tasks import async_task
 
-from accounts.models import Role, User
+from accounts.models import STAFF_ROLES, Role, User
 from proftiket.batching import claim
 from proftiket.mail import send_templated_mail
 from tickets import sla_tracking
@@ -48,9 +48,12 @@ STAFF_EVENTS = frozenset({Kind.CREATED, Kind.CUSTOMER_REPLIED, Kind.DISPUTED, Ki
 # SLA trouble: at risk goes to the engineer (supervisors when nobody is assigned); a missed
 # target to the engineer and the supervisors; an untaken critical request to the supervisors.
 SLA_EVENTS = frozenset({Kind.SLA_AT_RISK, Kind.SLA_BREACHED, Kind.ESCALATED})
+# An assignment goes to the engineer who was given the request by someone else (never to the
+# customer: who works on it inside support is support's business; never to oneself).
+ASSIGNMENT_EVENTS = frozenset({Kind.ASSIGNED})
 # Events whose note the e-mail quotes (the customer's reason, the new request's number).
 NOTE_EVENTS = frozenset({Kind.DISPUTED, Kind.WITHDRAWN, Kind.SPLIT})
-NOTIFIED_EVENTS = CUSTOMER_EVENTS | STAFF_EVENTS | SLA_EVENTS
+NOTIFIED_EVENTS = CUSTOMER_EVENTS | STAFF_EVENTS | SLA_EVENTS | ASSIGNMENT_EVENTS
 
 
 def schedule(event) -> None:
@@ -116,7 +119,17 @@ def recipients(event) -> list[tuple[User, str]]:
         staff = [assignee] if assignee and event.kind == Kind.SLA_BREACHED else []
         staff += [user for user in _active_supervisors() if user not in staff]
         result.extend((user, "staff") for user in staff)
+    if event.kind in ASSIGNMENT_EVENTS:
+        result.extend((user, "staff") for user in _newly_assigned(event))
     return result
+
+
+def _newly_assigned(event) -> list[User]:
+    """The engineer an assignment named, unless they assigned themselves or left support."""
+    assigned_id = (event.data or {}).get("to")
+    if assigned_id is None or assigned_id == event.actor_id:
+        return []
+    return list(User.objects.filter(pk=assigned_id, is_active=True, role__in=STAFF_ROLES))
 
 
 def fan_out_many(event_ids: list[int]) -> int:

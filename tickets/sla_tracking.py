@@ -119,12 +119,21 @@ def _clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
 
 def on_priority_change(ticket, *, priority: int) -> dict:
     """New targets, counted from the original filing time (stopped time still excluded)."""
-    original = ticket.priority
-    ticket.priority = priority  # due_times reads the priority; restored: the caller saves
+    return _retargeted(ticket, "priority", priority)
+
+
+def on_type_change(ticket, *, type: str) -> dict:
+    """New targets for another type (the plan may cover it differently, or not at all)."""
+    return _retargeted(ticket, "type", type)
+
+
+def _retargeted(ticket, field: str, value) -> dict:
+    original = getattr(ticket, field)
+    setattr(ticket, field, value)  # due_times reads it; restored: the caller saves
     try:
         return due_times(ticket, paused_for=ticket.sla_paused_for) | _REARM | {"escalated_at": None}
     finally:
-        ticket.priority = original
+        setattr(ticket, field, original)
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,13 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ru-RU", "timezone_id": "Europe/Moscow"}
+
+
+@pytest.fixture
+def page(page):
+    """The browser page; at the end no request of it may reach the server any more (the
+    console's presence beat, the beacon sent on leaving), or it would race the test database's
+    teardown."""
+    yield page
+    page.context.route("**/*", lambda route: route.abort())
+    page.goto("about:blank")

@@ -159,11 +159,13 @@ def test_an_empty_resolution_in_the_console_is_summarised_at_the_top(
     ticket = file_request(customer, "Не проходят входящие звонки")
     lifecycle.take(ticket, actor=agent)
     log_in_to_the_console(page, live_server, agent)
-    page.goto(f"{live_server.url}/admin/tickets/ticket/{ticket.pk}/change/")
-    page.locator("#compose-resolve").click()  # with no text
+    page.goto(f"{live_server.url}/admin/tickets/ticket/{ticket.pk}/")
+    page.locator("#compose-resolve").check()
+    page.locator("#compose-send").click()  # with no text
 
-    summary = page.locator("#error-summary")
+    summary = page.locator("#ws-toast")  # the workspace's summary of a refused action
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("Обязательное поле")
+    expect(summary).to_contain_text("Сначала напишите сообщение")
     box = summary.bounding_box()
     assert box is not None and box["y"] < 300
+    assert not ticket.comments.exists()

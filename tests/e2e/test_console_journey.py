@@ -51,17 +51,18 @@ def test_agent_works_a_request_and_a_supervisor_reassigns_one(
     queue = page.locator("#result_list")
     expect(queue).to_contain_text(older.reference)
     queue.get_by_role("link", name=newest.reference, exact=True).click()
-    page.wait_for_url(f"**/admin/tickets/ticket/{newest.pk}/change/")
+    page.wait_for_url(f"**/admin/tickets/ticket/{newest.pk}/")
     expect(status).to_have_text(shown(S.NEW))
 
     # Takes it into work.
     page.locator("#action-take").click()
     expect(status).to_have_text(shown(S.IN_PROGRESS))
-    expect(page.locator("#id_assignee")).to_have_value(str(agent.pk))
+    expect(page.locator("#prop-assignee")).to_have_text(agent.full_name)
 
     # Asks for information through the compose box.
-    page.locator("#compose textarea").fill("Какой номер транка указан в договоре?")
-    page.locator("#compose-request_info").click()
+    page.locator("#compose-request_info").check()
+    page.locator("#compose-body").fill("Какой номер транка указан в договоре?")
+    page.locator("#compose-send").click()
     expect(status).to_have_text(shown(S.WAITING))
     expect(page.locator("#conversation")).to_contain_text("Какой номер транка")
 
@@ -72,19 +73,20 @@ def test_agent_works_a_request_and_a_supervisor_reassigns_one(
     expect(page.locator("#conversation")).to_contain_text("Транк номер 42.")
 
     # Resolves it with a solution for the customer.
-    page.locator("#compose textarea").fill("Перенастроили маршрут на транк 42, проверьте.")
-    page.locator("#compose-resolve").click()
+    page.locator("#compose-resolve").check()
+    page.locator("#compose-body").fill("Перенастроили маршрут на транк 42, проверьте.")
+    page.locator("#compose-send").click()
     expect(status).to_have_text(shown(S.RESOLVED))
     assert Ticket.objects.get(pk=newest.pk).status == S.RESOLVED
 
     # A supervisor hands the older request, taken by the agent, to a colleague.
     lifecycle.take(Ticket.objects.get(pk=older.pk), actor=agent)
     log_in_to_the_console(page, live_server, supervisor)
-    page.goto(f"{live_server.url}/admin/tickets/ticket/{older.pk}/change/")
-    page.locator("#id_assignee").select_option(str(colleague.pk))
-    page.locator('input[name="_continue"]').click()
-    page.wait_for_url(f"**/admin/tickets/ticket/{older.pk}/change/")
+    page.goto(f"{live_server.url}/admin/tickets/ticket/{older.pk}/")
+    page.locator("#prop-assignee").select_option(str(colleague.pk))
+    expect(page.locator("#ws-toast")).to_contain_text(colleague.full_name)
     assert Ticket.objects.get(pk=older.pk).assignee == colleague
+    page.locator("#history-link").click()
     assigned = page.locator("#history tr.console-event-assigned")
     expect(assigned).to_have_count(2)
     expect(assigned.last).to_contain_text(colleague.full_name)

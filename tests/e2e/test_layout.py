@@ -75,29 +75,27 @@ def test_a_long_subject_keeps_the_console_queue_and_request_page_in_the_window(
     assert page_width(page) <= 1280 + SLACK
     # The admin scrolls the table inside its own box, so the page width alone proves nothing:
     # the subject column is capped, and the table is no wider than the window.
-    assert width_of(page, "#result_list td.field-subject") <= 28 * 16 + 20
+    assert width_of(page, "#result_list td.field-subject_line") <= 1280 / 2
     assert width_of(page, "#result_list") <= 1280
 
-    page.goto(f"{live_server.url}/admin/tickets/ticket/{long_request.pk}/change/")
+    page.goto(f"{live_server.url}/admin/tickets/ticket/{long_request.pk}/")
     expect(page.locator("#conversation")).to_contain_text("Ещё:")
     assert page_width(page) <= 1280 + SLACK
 
 
-def test_the_console_conversation_starts_below_the_form_not_behind_it(
+def test_the_workspace_puts_the_properties_beside_the_conversation(
     live_server, page, agent, long_request
 ):
     page.set_viewport_size({"width": 1280, "height": 900})
     log_in(page, live_server, agent)
-    page.goto(f"{live_server.url}/admin/tickets/ticket/{long_request.pk}/change/")
-    form_bottom = page.locator("#ticket_form").evaluate("e => e.getBoundingClientRect().bottom")
-    sections = page.locator(".console-page > section")
-    assert sections.count() >= 3
-    tops = [
-        sections.nth(i).evaluate("e => e.getBoundingClientRect().top")
-        for i in range(sections.count())
-    ]
-    assert tops[0] >= form_bottom
-    assert tops == sorted(tops)
+    page.goto(f"{live_server.url}/admin/tickets/ticket/{long_request.pk}/")
+    main = page.locator(".ws-main").evaluate("e => e.getBoundingClientRect().toJSON()")
+    side = page.locator("#ws-side").evaluate("e => e.getBoundingClientRect().toJSON()")
+    assert side["left"] >= main["right"]  # beside, not below
+    assert abs(side["top"] - main["top"]) < 2
+    compose = page.locator("#compose").evaluate("e => e.getBoundingClientRect().top")
+    conversation = page.locator("#conversation").evaluate("e => e.getBoundingClientRect().bottom")
+    assert compose >= conversation  # the compose box below the conversation
 
 
 @pytest.mark.parametrize(

@@ -192,10 +192,10 @@ class TestQuotas:
         ticket = TicketFactory(requester=customer)
         lifecycle.take(ticket, actor=agent)
         client.force_login(agent)
-        url = reverse("admin:tickets_ticket_act", args=[ticket.pk, "note"])
+        url = reverse("admin:tickets_ticket_compose", args=[ticket.pk])
         for name in ("a.log", "b.log"):
-            response = client.post(url, {"body": "Трассировка", "files": [log(name)]})
-            assert response.status_code == 302
+            data = {"mode": "note", "body": "Трассировка", "files": [log(name)]}
+            assert client.post(url, data).status_code == 302
         assert ticket.attachments.count() == 2
 
     def test_a_form_with_another_error_counts_nothing(self, client, customer, settings):

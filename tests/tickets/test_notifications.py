@@ -12,7 +12,7 @@ from django.db import transaction
 from tests.conftest import text_body
 from tests.factories import StaffUserFactory, TicketFactory, UserFactory
 from tickets import lifecycle
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketEvent
 
 S = Ticket.Status
 
@@ -494,3 +494,74 @@ def test_the_subject_is_one_line_even_if_the_request_subject_is_not(
         f"[{ticket.reference}] Ваше обращение зарегистрировано: "
         "Line one Bcc: victim@example.test line two"
     )
+
+
+# --- Assignment -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("by", ["supervisor", "administrator"])
+def test_the_engineer_given_a_request_by_someone_else_is_told(
+    smtp_server, committed, customer, support, by
+):
+    ticket = file_request(customer, subject="Нет звонков на 8-800")
+    smtp_server.messages.clear()
+    assigner = support[by]
+
+    with committed():
+        lifecycle.assign(ticket, actor=assigner, assignee=support["agent"])
+
+    assert recipients(smtp_server) == [support["agent"].email]
+    [message] = smtp_server.messages
+    assert ticket.reference in subject(message) and "Назначено вам" in subject(message)
+    assert f"{assigner.full_name} назначил(а) вам это обращение." in text_body(message)
+    assert f"/admin/tickets/ticket/{ticket.pk}/" in text_body(message)
+
+
+@pytest.mark.django_db
+def test_taking_a_request_yourself_mails_nobody(smtp_server, committed, customer, agent):
+    ticket = TicketFactory(requester=customer)
+
+    with committed():
+        lifecycle.take(ticket, actor=agent)
+        lifecycle.assign(ticket, actor=agent, assignee=None)  # and letting it go again
+
+    assert smtp_server.messages == []
+    assert ticket.events.filter(kind=TicketEvent.Kind.ASSIGNED).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_reassignment_is_not_mailed_to_the_customer_or_the_previous_engineer(
+    smtp_server, committed, customer, customer_manager, support
+):
+    second = StaffUserFactory(email="second@support.test")
+    ticket = TicketFactory(requester=customer)
+    lifecycle.take(ticket, actor=support["agent"])
+
+    with committed():
+        lifecycle.assign(ticket, actor=support["supervisor"], assignee=second)
+
+    assert recipients(smtp_server) == [second.email]
+
+
+@pytest.mark.django_db
+def test_a_deactivated_engineer_gets_no_assignment_mail(smtp_server, committed, customer, support):
+    ticket = TicketFactory(requester=customer)
+    with committed():
+        lifecycle.assign(ticket, actor=support["supervisor"], assignee=support["agent"])
+        support["agent"].is_active = False
+        support["agent"].save()
+    assert smtp_server.messages == []
+
+
+@pytest.mark.django_db
+def test_the_assignment_mail_is_in_the_engineers_language(
+    smtp_server, committed, customer, supervisor
+):
+    english = StaffUserFactory(email="en@support.test", language="en")
+    ticket = TicketFactory(requester=customer)
+    with committed():
+        lifecycle.assign(ticket, actor=supervisor, assignee=english)
+    [message] = smtp_server.messages
+    assert "Assigned to you" in subject(message)
+    assert f"{supervisor.full_name} assigned this request to you." in text_body(message)

@@ -144,7 +144,8 @@ def pages_open(problems: Problems) -> str:
         if outsider is not None:
             status = browser(outsider).get(f"/tickets/{reference}/").status_code
             problems.check(status == 404, f"{reference} for another organisation: HTTP {status}")
-        response = staff.get(f"/admin/tickets/ticket/{ticket.pk}/change/")
+        # The address the old e-mails carry; it leads to the request's workspace now.
+        response = staff.get(f"/admin/tickets/ticket/{ticket.pk}/change/", follow=True)
         problems.check(
             response.status_code == 200 and reference in response.text,
             f"{reference} in the console: HTTP {response.status_code}",

@@ -329,10 +329,27 @@ def set_executors(ticket: Ticket, *, actor: User, executors: Iterable[User]) -> 
 def set_priority(
     ticket: Ticket, *, actor: User, priority: int, expected_version: int | None = None
 ) -> None:
-    """Support changes the priority; recorded with the old and new value."""
+    """Support changes the priority; recorded with the old and new value.
+
+    The priority rule holds: a Problem, or a request that blocks the customer's work, is at
+    least High; lowering it further is refused (clear "blocks work" or change the type first).
+    """
     require_staff(actor, ticket)
-    if ticket.status == S.CLOSED:
-        raise TransitionRefused(_("%(ref)s is closed.") % {"ref": ticket.reference})
+    _refuse_if_closed(ticket)
+    priority = Ticket.Priority(int(priority))
+    lowest = Ticket.lowest_priority(ticket.type, blocks_work=ticket.blocks_work)
+    if lowest is not None and priority > lowest:
+        raise TransitionRefused(
+            _(
+                "%(ref)s is a Problem or blocks the customer's work, so its priority is at least "
+                "“%(lowest)s”. Clear “blocks work” or change the type first."
+            )
+            % {"ref": ticket.reference, "lowest": Ticket.Priority(lowest).label}
+        )
+    _change_priority(ticket, actor, priority, expected_version=expected_version)
+
+
+def _change_priority(ticket, actor, priority, *, expected_version=None) -> None:
     priority = Ticket.Priority(int(priority))
     if priority == ticket.priority:
         return
@@ -350,6 +367,69 @@ def set_priority(
         note=f"{old.label} → {priority.label}",
         data={"from": int(old), "to": int(priority)},
     )
+
+
+def _keep_the_priority_rule(ticket: Ticket, actor: User) -> None:
+    """Raise the priority to the rule's minimum (never lower it): High for a Problem or for a
+    request that blocks work; Critical stays Critical. Recorded as its own priority change."""
+    lowest = Ticket.lowest_priority(ticket.type, blocks_work=ticket.blocks_work)
+    if lowest is not None and ticket.priority > lowest:
+        _change_priority(ticket, actor, lowest)
+
+
+def _refuse_if_closed(ticket: Ticket) -> None:
+    if ticket.status == S.CLOSED:
+        raise TransitionRefused(_("%(ref)s is closed.") % {"ref": ticket.reference})
+
+
+@transaction.atomic
+def set_type(
+    ticket: Ticket, *, actor: User, type: str, expected_version: int | None = None
+) -> None:
+    """Support corrects the type; the SLA targets follow it and the priority rule is applied
+    (a Problem is at least High). Changing the type away from Problem lowers nothing."""
+    require_staff(actor, ticket)
+    _refuse_if_closed(ticket)
+    new = Ticket.Type(type)
+    if new == ticket.type:
+        return
+    old = Ticket.Type(ticket.type)
+    _touch(
+        ticket,
+        expected_version=expected_version,
+        type=new,
+        **sla_tracking.on_type_change(ticket, type=new),
+    )
+    _record(
+        ticket,
+        Kind.TYPE_CHANGED,
+        actor=actor,
+        note=f"{old.label} → {new.label}",
+        data={"from": old.value, "to": new.value},
+    )
+    _keep_the_priority_rule(ticket, actor)
+
+
+@transaction.atomic
+def set_blocks_work(
+    ticket: Ticket, *, actor: User, blocks_work: bool, expected_version: int | None = None
+) -> None:
+    """Support sets or clears "blocks work"; setting it raises the priority to at least High.
+    Clearing it lowers nothing: the engineer lowers the priority explicitly if right."""
+    require_staff(actor, ticket)
+    _refuse_if_closed(ticket)
+    blocks_work = bool(blocks_work)
+    if blocks_work == ticket.blocks_work:
+        return
+    _touch(ticket, expected_version=expected_version, blocks_work=blocks_work)
+    _record(
+        ticket,
+        Kind.BLOCKS_WORK_CHANGED,
+        actor=actor,
+        note=str(_("blocks work") if blocks_work else _("does not block work")),
+        data={"from": not blocks_work, "to": blocks_work},
+    )
+    _keep_the_priority_rule(ticket, actor)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,8 @@ from sla.models import active_contract
 from tickets import access, lifecycle, sla_tracking
 from tickets.attachments import INLINE_CONTENT_TYPES
 from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
-from tickets.models import Attachment, Comment, Ticket, TicketEvent, parse_reference
+from tickets.models import Comment, Ticket, TicketEvent, parse_reference
+from tickets.timeline import timeline
 
 PAGE_SIZE = 25
 # The withdraw and dispute forms share a page and a field name: the prefix keeps their ids apart.
@@ -119,40 +120,21 @@ def ticket_new(request):
     return render(request, "tickets/new.html", {"form": form, "follow_up_of": follow_up_of})
 
 
-def _timeline(user, ticket):
-    """Messages and status changes in order; events that carry a message label it instead."""
-    events = list(access.visible_events(user, ticket).select_related("actor"))
-    comments = list(
-        access.visible_comments(user, ticket)
-        .select_related("author")
-        .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
-        )
-    )
-    label_of_comment = {e.comment_id: e for e in events if e.comment_id}
-    entries = [("comment", c.created_at, c.pk, c, label_of_comment.get(c.pk)) for c in comments]
-    entries += [("event", e.created_at, e.pk, e, None) for e in events if not e.comment_id]
-    entries.sort(key=lambda entry: (entry[1], entry[0] == "comment", entry[2]))
-    return entries, events
-
-
 def _detail_context(request, ticket, **forms):
-    timeline, events = _timeline(request.user, ticket)
+    conversation = timeline(request.user, ticket)
     actions = lifecycle.available_actions(request.user, ticket)
     return {
         "ticket": ticket,
-        "timeline": timeline,
-        "events": events,
-        "ticket_files": access.visible_attachments(request.user, ticket).filter(
-            comment__isnull=True
-        ),
+        "timeline": conversation.entries,
+        "events": conversation.events,
+        "ticket_files": conversation.request_files,
         "actions": actions,
         "can_reply": lifecycle.can_reply(request.user, ticket),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(prefix=WITHDRAW_PREFIX),
         "refusal": forms.get("refusal"),
-        "resolved_at": _solution_in_force_since(ticket, events),
+        "resolved_at": _solution_in_force_since(ticket, conversation.events),
         "related": access.visible_tickets(request.user).filter(related=ticket),
         # A mapping, not the enum class: templates call callables, and Action() raises, so
         # `Action.CONFIRM in actions` was silently always false.

@@ -1,0 +1,248 @@
+"""The request queue: open requests most urgent first, filters, search, bulk actions."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import F
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tickets import access, lifecycle, sla_tracking
+from tickets.console.filters import (
+    EngineerFilter,
+    SlaFilter,
+    StatusFilter,
+    WaitingForCustomerFilter,
+)
+from tickets.console.forms import ConsoleActionForm
+from tickets.console.sla_display import sla_state, sla_text
+from tickets.models import REFERENCE_PREFIX, Ticket, parse_reference
+
+# Most urgent first: priority, then the SLA resolution due time (none last), then age;
+# the same columns as the partial index `ticket_open_queue`.
+QUEUE_ORDERING = ["priority", F("resolution_due_at").asc(nulls_last=True), "created_at"]
+MAX_LISTED_REFUSALS = 20
+
+
+class QueueAdmin(admin.ModelAdmin):
+    # Seven columns, so that the queue fits a 1,366 px screen with the filters open: the
+    # organisation and the type go under the subject; the SLA column always stays in view.
+    list_display = [
+        "reference",
+        "subject_line",
+        "priority_badge",
+        "status",
+        "assignee",
+        "sla_left",
+        "last_activity",
+    ]
+    list_display_links = None  # the ID links to the workspace itself (no change form)
+    list_select_related = ["organization", "assignee", "requester", "plan__calendar"]
+    list_filter = [
+        StatusFilter,
+        EngineerFilter,
+        SlaFilter,
+        "type",
+        "priority",
+        "organization",
+        "blocks_work",
+        WaitingForCustomerFilter,
+    ]
+    search_fields = ["subject", "organization__name", "requester__email", "description"]
+    search_help_text = _("ID (PT-1042), subject, organisation, requester's e-mail or text.")
+    ordering = QUEUE_ORDERING
+    list_per_page = 50
+    # Counting every request on each page view costs more than it tells on a large database.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    action_form = ConsoleActionForm
+    actions = ["take_selected", "assign_selected", "set_priority_of_selected", "close_selected"]
+
+    def get_queryset(self, request):
+        # The same rule as the portal's (tickets.access): support staff see every request.
+        return (
+            access.visible_tickets(request.user)
+            .select_related("organization", "requester", "assignee", "plan__calendar")
+            .prefetch_related("plan__targets")
+            .order_by(*self.get_ordering(request))
+        )
+
+    def has_add_permission(self, request):
+        return False  # customers file requests in the portal
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a request and its history stay; close it instead
+
+    def has_assign_others_permission(self, request):
+        return request.user.has_perm("tickets.assign_others")
+
+    # --- Columns -----------------------------------------------------------------------------
+
+    def changelist_title(self):
+        return _("Request queue")
+
+    @admin.display(description=_("ID"), ordering="pk")
+    def reference(self, obj):
+        url = reverse("admin:tickets_ticket_workspace", args=[obj.pk])
+        return format_html('<a href="{}" class="console-ref">{}</a>', url, obj.reference)
+
+    @admin.display(description=_("subject"), ordering="subject")
+    def subject_line(self, obj):
+        return format_html(
+            '<span class="console-subject">{}</span><span class="console-sub">{} · {}</span>',
+            obj.subject,
+            obj.organization.name,
+            obj.get_type_display(),
+        )
+
+    @admin.display(description=_("priority"), ordering="priority")
+    def priority_badge(self, obj):
+        return format_html(
+            '<span class="console-prio console-prio-{}">{}</span>',
+            obj.priority,
+            obj.get_priority_display(),
+        )
+
+    @admin.display(description=_("last activity"), ordering="last_activity_at")
+    def last_activity(self, obj):
+        # Compact, so that the queue fits a laptop screen next to the filters.
+        return formats.date_format(
+            timezone.localtime(obj.last_activity_at), "COMPACT_DATETIME_FORMAT"
+        )
+
+    @admin.display(description=_("SLA: time left"), ordering="resolution_due_at")
+    def sla_left(self, obj):
+        sla = sla_tracking.current(obj, now=timezone.now())
+        if sla is None:
+            return "—"
+        return format_html(
+            '<span class="console-sla console-sla-{}" title="{}">{}</span>',
+            sla_state(sla),
+            sla.due_at
+            and formats.date_format(timezone.localtime(sla.due_at), "SHORT_DATETIME_FORMAT"),
+            sla_text(sla),
+        )
+
+    # --- Search ------------------------------------------------------------------------------
+
+    def get_search_results(self, request, queryset, search_term):
+        """`PT-1042` finds that request only; a bare `1042` also matches it besides the text."""
+        term = search_term.strip()
+        number = parse_reference(term)
+        if number and term.upper().startswith(REFERENCE_PREFIX):
+            return queryset.filter(pk=number), False
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if number:
+            results = results | queryset.filter(pk=number)
+        return results, may_have_duplicates
+
+    # --- Bulk actions ------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": self.changelist_title(), **(extra_context or {})}
+        response = super().changelist_view(request, extra_context)
+        action_form = getattr(response, "context_data", {}).get("action_form")
+        if action_form and not self.has_assign_others_permission(request):
+            del action_form.fields["engineer"]  # no use without the right to assign others
+        return response
+
+    @admin.action(description=_("Take into work (assign to me)"), permissions=["change"])
+    def take_selected(self, request, queryset):
+        self._for_each(
+            request,
+            queryset,
+            lambda ticket: lifecycle.take(ticket, actor=request.user),
+            lambda count: ngettext(
+                "%(count)d request taken into work.", "%(count)d requests taken into work.", count
+            ),
+        )
+
+    @admin.action(description=_("Assign to the chosen engineer"), permissions=["assign_others"])
+    def assign_selected(self, request, queryset):
+        engineer = ConsoleActionForm.chosen(request.POST, "engineer")
+        if engineer is None:
+            self.message_user(
+                request,
+                _("Choose an engineer to assign the requests to. Nothing has been changed."),
+                messages.ERROR,
+            )
+            return
+        self._for_each(
+            request,
+            queryset,
+            lambda ticket: lifecycle.assign(ticket, actor=request.user, assignee=engineer),
+            lambda count: ngettext(
+                "%(count)d request assigned to %(name)s.",
+                "%(count)d requests assigned to %(name)s.",
+                count,
+            ),
+            name=engineer.full_name,
+        )
+
+    @admin.action(description=_("Set the chosen priority"), permissions=["change"])
+    def set_priority_of_selected(self, request, queryset):
+        priority = ConsoleActionForm.chosen(request.POST, "priority")
+        if priority is None:
+            self.message_user(
+                request, _("Choose a priority to set. Nothing has been changed."), messages.ERROR
+            )
+            return
+        self._for_each(
+            request,
+            queryset,
+            lambda ticket: lifecycle.set_priority(ticket, actor=request.user, priority=priority),
+            lambda count: ngettext(
+                "Priority set to “%(priority)s” for %(count)d request.",
+                "Priority set to “%(priority)s” for %(count)d requests.",
+                count,
+            ),
+            priority=Ticket.Priority(priority).label,
+        )
+
+    @admin.action(description=_("Close (for example, duplicates)"), permissions=["change"])
+    def close_selected(self, request, queryset):
+        self._for_each(
+            request,
+            queryset,
+            lambda ticket: lifecycle.close(ticket, actor=request.user),
+            lambda count: ngettext(
+                "%(count)d request closed.", "%(count)d requests closed.", count
+            ),
+        )
+
+    def _for_each(self, request, queryset, operation, success, **params):
+        """Apply a lifecycle call to each chosen request; report the done and the refused."""
+        done, refused = 0, []
+        for ticket in self._chosen_tickets(request, queryset):
+            try:
+                operation(ticket)
+            except lifecycle.TransitionRefused as refusal:
+                refused.append(f"{ticket.reference}: {refusal.message}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, success(done) % {"count": done, **params}, messages.SUCCESS)
+        if refused:
+            listed = "; ".join(refused[:MAX_LISTED_REFUSALS])
+            if len(refused) > MAX_LISTED_REFUSALS:
+                listed += "; …"
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d request was not changed: %(refusals)s",
+                    "%(count)d requests were not changed: %(refusals)s",
+                    len(refused),
+                )
+                % {"count": len(refused), "refusals": listed},
+                messages.WARNING,
+            )
+
+    def _chosen_tickets(self, request, queryset):
+        # The changelist hands over its filtered list: a ticked request that left the
+        # filter meanwhile (closed by a colleague, say) must be reported, not skipped.
+        if request.POST.get("select_across") not in {"1", "True", "true", "on"}:
+            chosen = request.POST.getlist(ACTION_CHECKBOX_NAME)
+            queryset = self.get_queryset(request).filter(pk__in=chosen)
+        return queryset.order_by("pk")

@@ -1,0 +1,100 @@
+"""The workspace's conversation as HTML, each entry rendered once per process.
+
+An entry's HTML depends on the message (never edited: its id, time and a hash of its text),
+its author's name, the history entry it carries, its files, whether the engineer may split it
+off, and the language and time zone it is shown in: all of that is the key, so a cached entry
+is never stale, and a page of forty messages costs forty dictionary look-ups instead of forty
+template renderings. No form with a CSRF token is ever inside an entry.
+"""
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from tickets.attachments import INLINE_CONTENT_TYPES
+from tickets.formatting import RenderCache
+from tickets.models import TicketEvent
+
+ENTRY = "admin/tickets/ticket/workspace/entry.html"
+FILED = "admin/tickets/ticket/workspace/filed.html"
+rendered_entries = RenderCache(size=20_000)
+
+
+def _shown_in() -> tuple[str, str]:
+    return translation.get_language(), timezone.get_current_timezone_name()
+
+
+def _files(files) -> tuple:
+    return tuple((f.pk, f.original_name, f.size, f.content_type, f.is_internal) for f in files)
+
+
+def _person(user) -> tuple:
+    return (user.pk, user.full_name, user.email, user.is_staff) if user else ()
+
+
+def entry_html(entry, *, ticket, can_work: bool) -> SafeString:
+    """One timeline entry: a message (with the change it carries) or a history entry alone."""
+    if entry.comment is not None:
+        comment = entry.comment
+        key = (
+            "message",
+            comment.pk,
+            comment.created_at,
+            hash(comment.body),
+            comment.is_internal,
+            _person(comment.author),
+            entry.event.kind if entry.event else "",
+            _files(entry.files),
+            can_work and not comment.is_internal,
+            ticket.pk,
+            *_shown_in(),
+        )
+    else:
+        event = entry.event
+        key = ("event", event.pk, event.created_at, _person(event.actor), *_shown_in())
+
+    def render():
+        return render_to_string(
+            ENTRY,
+            {
+                "entry": entry,
+                "ticket": ticket,
+                "can_work": can_work,
+                "inline_types": INLINE_CONTENT_TYPES,
+                "Kind": TicketEvent.Kind,
+            },
+        )
+
+    return rendered_entries.get(key, render)
+
+
+def filed_html(ticket, request_files) -> SafeString:
+    """The request as filed: its description, technical details and files."""
+    key = (
+        "filed",
+        ticket.pk,
+        ticket.created_at,
+        hash(ticket.description),
+        hash(ticket.technical_details),
+        ticket.type,
+        _person(ticket.requester),
+        _files(request_files),
+        *_shown_in(),
+    )
+    context = {
+        "ticket": ticket,
+        "request_files": request_files,
+        "inline_types": INLINE_CONTENT_TYPES,
+    }
+    return rendered_entries.get(key, lambda: render_to_string(FILED, context))
+
+
+def timeline_html(conversation, *, ticket, can_work: bool) -> SafeString:
+    """The whole conversation, oldest first; the filing's own history entry is the first card."""
+    parts = [filed_html(ticket, conversation.request_files)]
+    parts += [
+        entry_html(entry, ticket=ticket, can_work=can_work)
+        for entry in conversation.entries
+        if entry.comment is not None or entry.event.kind != TicketEvent.Kind.CREATED
+    ]
+    return mark_safe("".join(parts))  # noqa: S308  (each part is a rendered template)

@@ -1,0 +1,235 @@
+"""The request workspace: the conversation in the middle, the properties beside it, one compose
+box below it. A custom admin view (login, permissions and chrome of the admin), not the admin's
+change form: the read-only parts are plain data rendered once, every change is a small POST
+action of its own (tickets.console.actions).
+"""
+
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from tickets import access, lifecycle
+from tickets.console import rendering
+from tickets.console.forms import ComposeForm, engineers
+from tickets.console.sla_display import sla_explanation
+from tickets.models import Ticket
+from tickets.timeline import timeline
+
+Action = lifecycle.Action
+TEMPLATE = "admin/tickets/ticket/workspace.html"
+# The parts of the page an action replaces (element id → template), so that after a change
+# the engineer sees the new state without a reload that would touch the compose box.
+FRAGMENTS = {
+    "ws-head": "admin/tickets/ticket/workspace/head.html",
+    "ws-side": "admin/tickets/ticket/workspace/side.html",
+    "conversation": "admin/tickets/ticket/workspace/timeline.html",
+}
+# Status buttons in the head; request_info and resolve are modes of the compose box.
+BUTTON_ACTIONS = (Action.TAKE, Action.REOPEN, Action.CLOSE)
+
+
+def workspace_url(ticket) -> str:
+    return reverse("admin:tickets_ticket_workspace", args=[ticket.pk])
+
+
+def chrome(site, request) -> dict:
+    """The admin's context of every page, without listing the apps when no navigation sidebar
+    shows them (listing them checks a permission per model on every request)."""
+    if site.enable_nav_sidebar:
+        return site.each_context(request)
+    script_name = request.META["SCRIPT_NAME"]
+    return {
+        "site_title": site.site_title,
+        "site_header": site.site_header,
+        "site_url": script_name if site.site_url == "/" and script_name else site.site_url,
+        "has_permission": site.has_permission(request),
+        "available_apps": [],
+        "is_popup": False,
+        "is_nav_sidebar_enabled": False,
+        "log_entries": site.get_log_entries(request),
+    }
+
+
+def load(request, object_id) -> Ticket | None:
+    """The request with everything the page shows beside the conversation, in one query (and
+    one for the plan's targets); None if it does not exist or the user may not see it."""
+    tickets = (
+        access.visible_tickets(request.user)
+        .select_related("organization", "requester", "assignee", "contract", "plan__calendar")
+        .prefetch_related("plan__targets")
+        .filter(pk=object_id)
+        .order_by()  # one row by its key: no sort for the planner to consider
+    )
+    return next(iter(tickets), None)
+
+
+def compose_modes(user, ticket, can_work: bool) -> list[dict]:
+    """The compose box's tabs; those not possible now are shown disabled."""
+    available = set(lifecycle.available_actions(user, ticket)) if can_work else set()
+    possible = {
+        ComposeForm.REPLY: can_work and lifecycle.can_reply(user, ticket),
+        ComposeForm.NOTE: can_work and lifecycle.can_add_note(user, ticket),
+        ComposeForm.REQUEST_INFO: Action.REQUEST_INFO in available,
+        ComposeForm.RESOLVE: Action.RESOLVE in available,
+    }
+    return [
+        {"mode": mode, "label": label, "enabled": possible[mode]}
+        for mode, label in ComposeForm.MODES
+    ]
+
+
+def context(
+    model_admin,
+    request,
+    ticket,
+    *,
+    compose_form=None,
+    changes=None,
+    refusal=None,
+    link_reference="",
+) -> dict:
+    """Everything the workspace renders; about ten queries whatever the conversation's length."""
+    user = request.user
+    can_work = model_admin.has_change_permission(request, ticket)
+    conversation = timeline(user, ticket)
+    available = lifecycle.available_actions(user, ticket) if can_work else []
+    modes = compose_modes(user, ticket, can_work)
+    staff = _staff(ticket)
+    executors = [user for user in staff if user.is_executor]
+    form = compose_form or ComposeForm(
+        initial={"mode": next((m["mode"] for m in modes if m["enabled"]), ComposeForm.REPLY)}
+    )
+    return {
+        **chrome(model_admin.admin_site, request),
+        "opts": model_admin.opts,
+        "title": f"{ticket.reference} {ticket.subject}",
+        "ticket": ticket,
+        "can_work": can_work,
+        "can_assign_others": model_admin.has_assign_others_permission(request),
+        "buttons": [(a, lifecycle.ACTION_LABELS[a]) for a in BUTTON_ACTIONS if a in available],
+        "timeline_html": rendering.timeline_html(conversation, ticket=ticket, can_work=can_work),
+        "last_event": conversation.events[-1].pk if conversation.events else 0,
+        "compose_form": form,
+        "compose_mode": form["mode"].value(),
+        "compose_modes": modes,
+        "changes": changes,
+        "refusal": refusal,
+        "link_reference": link_reference,
+        "sla": sla_explanation(ticket),
+        "engineers": staff,
+        "executors": executors,
+        "assignee_options": _options(
+            [(user.pk, user.full_name or user.email) for user in staff], ticket.assignee_id
+        ),
+        "executor_checks": _checks(
+            [user for user in staff if user.pk != ticket.assignee_id], {u.pk for u in executors}
+        ),
+        "priority_options": _options(Ticket.Priority.choices, ticket.priority),
+        "type_options": _options(Ticket.Type.choices, ticket.type),
+        "shown_executors": ",".join(str(pk) for pk in sorted(u.pk for u in executors)),
+        "related": list(ticket.related.order_by("pk")),
+        "urls": {
+            "workspace": workspace_url(ticket),
+            "history": reverse("admin:tickets_ticket_history", args=[ticket.pk]),
+            "presence": reverse("admin:tickets_ticket_presence", args=[ticket.pk]),
+            "canned": reverse("admin:tickets_ticket_canned", args=[ticket.pk]),
+            "compose": reverse("admin:tickets_ticket_compose", args=[ticket.pk]),
+        },
+    }
+
+
+def _staff(ticket) -> list:
+    """Active support staff, each marked whether they are a further executor: one query."""
+    of_this = Ticket.executors.through.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk"))
+    return list(
+        engineers()
+        .only("pk", "full_name", "email", "role", "is_active")
+        .annotate(is_executor=Exists(of_this))
+    )
+
+
+def _options(choices, chosen) -> str:
+    """<option>s of a select; as one string (the template engine is slow at long lists)."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, mark_safe(" selected") if value == chosen else "", label)
+            for value, label in choices
+        ),
+    )
+
+
+def _checks(users, checked) -> str:
+    return format_html_join(
+        "",
+        '<li><label><input type="checkbox" name="value" value="{}"{}> {}</label></li>',
+        (
+            (
+                user.pk,
+                mark_safe(" checked") if user.pk in checked else "",
+                user.full_name or user.email,
+            )
+            for user in users
+        ),
+    )
+
+
+def page(model_admin, request, ticket, *, status=200, **extra) -> TemplateResponse:
+    data = context(model_admin, request, ticket, **extra)
+    return TemplateResponse(request, TEMPLATE, data, status=status)
+
+
+def fragments(model_admin, request, ticket) -> dict:
+    """The replaceable parts of the page, rendered for the request's current state."""
+    data = context(model_admin, request, ticket)
+    return {
+        "fragments": {
+            element: render_to_string(template, data, request)
+            for element, template in FRAGMENTS.items()
+        },
+        "state": {
+            "status": ticket.status,
+            "last_event": data["last_event"],
+            "modes": [m["mode"] for m in data["compose_modes"] if m["enabled"]],
+        },
+    }
+
+
+def history_page(model_admin, request, ticket) -> TemplateResponse:
+    """The request's own history (every TicketEvent), not the admin's LogEntry list."""
+    events = ticket.events.select_related("actor")
+    return TemplateResponse(
+        request,
+        "admin/tickets/ticket/history.html",
+        {
+            **chrome(model_admin.admin_site, request),
+            "opts": model_admin.opts,
+            "title": _("History of %(ref)s") % {"ref": ticket.reference},
+            "ticket": ticket,
+            "events": events,
+            "workspace_url": workspace_url(ticket),
+        },
+    )
+
+
+def split_page(model_admin, request, ticket, comment, form, *, status=200) -> TemplateResponse:
+    """The form that turns a public message into a request of its own."""
+    return TemplateResponse(
+        request,
+        "admin/tickets/ticket/split.html",
+        {
+            **chrome(model_admin.admin_site, request),
+            "opts": model_admin.opts,
+            "title": _("Split off into a new request"),
+            "ticket": ticket,
+            "comment": comment,
+            "form": form,
+            "workspace_url": workspace_url(ticket),
+        },
+        status=status,
+    )

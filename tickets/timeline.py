@@ -1,0 +1,72 @@
+"""The conversation of a request as one list: messages and history entries, oldest first.
+
+One selector for both sides: the portal and the console call `timeline(user, ticket)` and get
+what tickets.access lets that user see (a customer gets no internal note, internal file or
+internal history entry; support gets everything). Three queries, whatever the length.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tickets import access
+from tickets.models import Attachment, Comment, Ticket, TicketEvent
+
+Kind = TicketEvent.Kind
+
+# A message's history entry says no more than "a message was written": not worth a label.
+PLAIN_MESSAGE_EVENTS = frozenset({Kind.REPLIED, Kind.CUSTOMER_REPLIED, Kind.NOTE_ADDED})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A message (with the history entry it carries, if any) or a history entry alone."""
+
+    at: datetime
+    comment: Comment | None = None
+    event: TicketEvent | None = None
+    files: tuple[Attachment, ...] = ()
+
+    @property
+    def is_message(self) -> bool:
+        return self.comment is not None
+
+    @property
+    def changes_something(self) -> bool:
+        """A message that also changed the request (a question, a solution, a dispute)."""
+        return self.event is not None and self.event.kind not in PLAIN_MESSAGE_EVENTS
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[Entry]
+    events: list[TicketEvent]  # every visible history entry, oldest first
+    request_files: tuple[Attachment, ...] = field(default=())  # filed with the request
+
+    @property
+    def messages(self) -> list[Entry]:
+        return [entry for entry in self.entries if entry.is_message]
+
+
+def timeline(user, ticket: Ticket) -> Timeline:
+    """Messages and history entries visible to `user`, oldest first; a history entry that
+    carries a message is shown with it, not twice."""
+    events = list(access.visible_events(user, ticket).select_related("actor"))
+    comments = list(access.visible_comments(user, ticket).select_related("author"))
+    files = defaultdict(list)
+    for attachment in access.visible_attachments(user, ticket).order_by("created_at", "pk"):
+        files[attachment.comment_id].append(attachment)
+    event_of_comment = {event.comment_id: event for event in events if event.comment_id}
+    entries = [
+        Entry(
+            at=comment.created_at,
+            comment=comment,
+            event=event_of_comment.get(comment.pk),
+            files=tuple(files[comment.pk]),
+        )
+        for comment in comments
+    ]
+    entries += [Entry(at=event.created_at, event=event) for event in events if not event.comment_id]
+    # At the same moment a history entry comes before a message (as they are written).
+    entries.sort(key=lambda e: (e.at, e.is_message, (e.comment or e.event).pk))
+    return Timeline(entries=entries, events=events, request_files=tuple(files[None]))
