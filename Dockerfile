@@ -25,6 +25,7 @@ ENV PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=proftiket.settings \
     STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/data/media \
+    CONN_MAX_AGE=60 \
     PORT=8000
 
 RUN groupadd --system --gid 10001 proftiket \

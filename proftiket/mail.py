@@ -37,12 +37,21 @@ class UnfoldedMessage(EmailMultiAlternatives):
         return super().message(policy=policy.clone(max_line_length=998))
 
 
-def send_templated_mail(*, template: str, to: str, context: dict, language: str) -> None:
-    """Render and send one e-mail now (the django-q2 task body; raises so q2 retries)."""
-    subject, text, html = render_mail(template=template, context=context, language=language)
+def mail_message(subject: str, text: str, html: str, *, to: str) -> UnfoldedMessage:
+    """An e-mail of a rendered subject, text and HTML, ready to send over any connection."""
     message = UnfoldedMessage(subject, text, to=[to])
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message
+
+
+def templated_message(*, template: str, to: str, context: dict, language: str) -> UnfoldedMessage:
+    """One e-mail rendered in the given language, ready to send over any connection."""
+    return mail_message(*render_mail(template=template, context=context, language=language), to=to)
+
+
+def send_templated_mail(*, template: str, to: str, context: dict, language: str) -> None:
+    """Render and send one e-mail now (the django-q2 task body; raises so q2 retries)."""
+    templated_message(template=template, to=to, context=context, language=language).send()
     logger.info("mail %s sent to %s", template, to)
 
 

@@ -3,6 +3,7 @@
 A `.env` file in the project root is read when present (see `.env.example`).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -99,7 +100,11 @@ VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'proftiket.sqlite3'}")
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections: a new PostgreSQL connection per request cost more CPU than most
+# pages. The health check at the start of each request replaces a connection that died (a
+# database restart) instead of failing the request on it.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the django-q2 worker read while the other writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -249,6 +254,14 @@ Q_CLUSTER = {
     "catch_up": False,
     # A failed task (an e-mail while the mail server is down) stays queued and is retried.
     "ack_failures": False,
+    # The last 100 successful results are kept (the scheduled jobs' runs, shown in the admin);
+    # the notification tasks, the bulk of all tasks, keep none (tickets.outbox), since keeping
+    # one means locking and re-reading the kept ones. Failures are kept and count attempts.
+    "save_limit": env.int("Q_SAVE_LIMIT", default=100),
+    # The database broker claims up to `bulk` tasks per query, and looks for work every `poll`
+    # seconds when the queue is empty (the default 0.2 s read the queue five times a second).
+    "bulk": env.int("Q_BULK", default=5),
+    "poll": env.float("Q_POLL", default=0.5),
     "label": _("Background tasks"),
 }
 if REDIS_URL:
@@ -269,6 +282,23 @@ if _cache_url:
     }
 if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
+
+# --- Notifications: the outbox (tickets.outbox) and its channels ---
+# Who is mailed about a request nobody is assigned to (a new request first of all):
+# "on_duty": the supervisors (every agent while there is none), "team": SUPPORT_TEAM_EMAIL
+# only, "all": every active agent and supervisor (the behaviour of release 0.1).
+NEW_REQUEST_NOTIFY = env.str("NEW_REQUEST_NOTIFY", default="on_duty")
+SUPPORT_TEAM_EMAIL = env.str("SUPPORT_TEAM_EMAIL", default="")
+if NEW_REQUEST_NOTIFY not in ("on_duty", "team", "all"):
+    raise ImproperlyConfigured("NEW_REQUEST_NOTIFY must be on_duty, team or all.")
+if NEW_REQUEST_NOTIFY == "team" and not SUPPORT_TEAM_EMAIL:
+    raise ImproperlyConfigured("NEW_REQUEST_NOTIFY=team needs SUPPORT_TEAM_EMAIL.")
+# Dotted paths of the channels every history entry is dispatched to, in order.
+OUTBOX_CHANNELS = ["tickets.notifications.EMAIL"]
+# The sweeper dispatches entries still pending after this (their task was lost)...
+OUTBOX_SWEEP_AFTER = timedelta(minutes=env.int("OUTBOX_SWEEP_AFTER_MINUTES", default=3))
+# ... and gives up (logged) on those still pending after this.
+OUTBOX_GIVE_UP_AFTER = timedelta(hours=env.int("OUTBOX_GIVE_UP_AFTER_HOURS", default=72))
 
 # --- Security: production defaults whenever DEBUG is off ---
 # Behind a reverse proxy that terminates TLS, overwrites X-Forwarded-Proto and appends the

@@ -133,6 +133,7 @@ class _Inbox:
 
         message = message_from_bytes(envelope.content, policy=default)
         message.envelope_recipients = list(envelope.rcpt_tos)
+        message.peer = session.peer  # the client's (address, port): one per SMTP connection
         self.messages.append(message)
         return "250 Message accepted for delivery"
 

@@ -7,7 +7,7 @@ import logging
 
 from django.utils import timezone
 
-from tickets import lifecycle
+from tickets import lifecycle, outbox
 from tickets import sla_monitor as monitor  # `sla_monitor` is the job's name here
 
 logger = logging.getLogger(__name__)
@@ -27,3 +27,8 @@ def sla_monitor(now=None) -> dict:
     """Breaches, at-risk warnings and escalations of unassigned critical requests."""
     result = monitor.run(now=now)
     return vars(result)
+
+
+def sweep_outbox(now=None) -> dict:
+    """Dispatch the history entries whose notification task was lost (tickets.outbox)."""
+    return vars(outbox.sweep(now=now))

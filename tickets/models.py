@@ -465,7 +465,9 @@ class TicketEvent(models.Model):
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
-    # Set when the e-mails about this entry were queued: a retried task skips it.
+    # The outbox (tickets.outbox): empty while the entry still has to be dispatched to the
+    # channels (e-mail, ...); set once every channel is done with it, at once for an entry
+    # that no channel wants, or when the sweeper gives up on it after OUTBOX_GIVE_UP_AFTER.
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -475,6 +477,12 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
             models.Index(fields=["kind", "created_at"], name="event_kind_created"),
+            # The outbox sweeper: entries not dispatched yet, oldest first (a handful at a time).
+            models.Index(
+                fields=["created_at"],
+                name="event_outbox_pending",
+                condition=Q(notified_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -517,3 +525,36 @@ class CannedReply(models.Model):
     def body_for(self, language: str) -> str:
         """The text in this language, or in Russian when there is none."""
         return self.body_en if language == "en" and self.body_en.strip() else self.body_ru
+
+
+class Delivery(models.Model):
+    """What the outbox sent for a history entry: one row per channel and target, at most.
+
+    The row is written in the transaction that sends (tickets.outbox): a retried or
+    concurrent dispatch finds it and sends nothing twice. A target refused for good (an
+    address the mail server rejects) gets a row with the error instead of a time.
+    """
+
+    event = models.ForeignKey(
+        TicketEvent,
+        verbose_name=_("history entry"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,  # the unique constraint's index starts with the entry
+    )
+    channel = models.CharField(_("channel"), max_length=30)
+    target = models.CharField(_("recipient"), max_length=254)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "channel", "target"], name="delivery_once_per_target"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} {self.channel} {self.target}"

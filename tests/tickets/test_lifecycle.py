@@ -924,6 +924,93 @@ def test_of_two_simultaneous_decisions_exactly_one_wins(customer, agent, supervi
     assert ticket.comments.count() == (1 if status == S.IN_PROGRESS else 0)
 
 
+def at_once(attempts) -> list[str]:
+    """Run each attempt in a thread of its own (its own connection), all released together."""
+    barrier = threading.Barrier(len(attempts))
+    outcomes = []
+
+    def run(attempt):
+        try:
+            barrier.wait(timeout=30)
+            attempt()
+            outcomes.append("done")
+        except ConcurrentChange:
+            outcomes.append("refused")
+        except Exception as error:  # reported by the callers' assertions
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def on_a_copy(action, ticket, **kwargs):
+    """The action on the request as its page loaded it, before anyone acted."""
+    copy = Ticket.objects.get(pk=ticket.pk)
+    return lambda: action(copy, **kwargs)
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite locks the whole database, so writers never truly race",
+)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_messages_on_one_request_all_land(
+    settings, customer, agent, supervisor
+):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    ticket = ticket_in(S.WAITING, customer, assignee=agent)
+    attempts = [
+        *(on_a_copy(lifecycle.reply, ticket, actor=customer, body=f"c{n}") for n in range(10)),
+        *(on_a_copy(lifecycle.reply, ticket, actor=agent, body=f"a{n}") for n in range(5)),
+        *(on_a_copy(lifecycle.add_note, ticket, actor=supervisor, body=f"n{n}") for n in range(5)),
+    ]
+
+    outcomes = at_once(attempts)
+
+    assert outcomes == ["done"] * 20
+    after = state(ticket)
+    assert after["comments"] == after["events"] == 20
+    # The customer's first answer resumed the work, once; the others were plain messages.
+    [resumed] = TicketEvent.objects.filter(ticket=ticket).exclude(from_status="")
+    assert (resumed.from_status, resumed.to_status) == (S.WAITING, S.IN_PROGRESS)
+    assert after["status"] == S.IN_PROGRESS
+    assert after["version"] == ticket.version + 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_of_twenty_simultaneous_status_changes_exactly_one_wins_among_messages(
+    settings, customer, agent, supervisor
+):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    ticket = ticket_in(S.IN_PROGRESS, customer, assignee=agent)
+    solutions = [
+        on_a_copy(lifecycle.resolve, ticket, actor=engineer, solution=f"Solution {n}")
+        for n in range(10)
+        for engineer in (agent, supervisor)
+    ]
+    messages = [on_a_copy(lifecycle.reply, ticket, actor=agent, body=f"m{n}") for n in range(5)]
+
+    outcomes = at_once(solutions + messages)
+
+    assert sorted(outcomes) == ["done"] * 6 + ["refused"] * 19
+    [winner] = TicketEvent.objects.filter(ticket=ticket).exclude(to_status="")
+    assert (winner.from_status, winner.to_status) == (S.IN_PROGRESS, S.RESOLVED)
+    after = state(ticket)
+    assert after["status"] == S.RESOLVED
+    assert after["version"] == ticket.version + 1
+    assert after["comments"] == 5 + 1  # the messages and the one solution
+
+
 @pytest.mark.django_db
 def test_only_an_active_customer_files_requests(agent, customer):
     customer.is_active = False

@@ -9,10 +9,11 @@ import socket
 import pytest
 from django.db import transaction
 
+from accounts.models import Role
 from tests.conftest import text_body
 from tests.factories import StaffUserFactory, TicketFactory, UserFactory
 from tickets import lifecycle
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Delivery, Ticket, TicketEvent
 
 S = Ticket.Status
 
@@ -182,9 +183,10 @@ def test_a_deactivated_customer_gets_no_mail(smtp_server, committed, customer, a
 
 
 @pytest.mark.django_db
-def test_a_new_request_goes_to_every_active_agent_and_supervisor_when_nobody_is_assigned(
-    smtp_server, committed, customer, colleague, customer_manager, support
+def test_a_new_request_goes_to_every_active_agent_and_supervisor_when_configured_so(
+    settings, smtp_server, committed, customer, colleague, customer_manager, support
 ):
+    settings.NEW_REQUEST_NOTIFY = "all"
     with committed():
         ticket = file_request(customer)
 
@@ -194,7 +196,52 @@ def test_a_new_request_goes_to_every_active_agent_and_supervisor_when_nobody_is_
         [message] = smtp_server.to(address)
         assert subject(message) == f"[{ticket.reference}] Новое обращение: {ticket.subject}"
         assert "Every outgoing call drops after 30 seconds." in text_body(message)
-        assert f"/admin/tickets/ticket/{ticket.pk}/change/" in text_body(message)
+        assert f"/admin/tickets/ticket/{ticket.pk}/\r\n" in text_body(message)  # the workspace
+
+
+@pytest.mark.django_db
+def test_a_new_request_goes_to_the_supervisors_on_duty_by_default(
+    smtp_server, committed, customer, colleague, customer_manager, support
+):
+    with committed():
+        ticket = file_request(customer)
+
+    supervisor = support["supervisor"]
+    assert recipients(smtp_server) == sorted([customer.email, supervisor.email])
+    [message] = smtp_server.to(supervisor.email)
+    assert subject(message) == f"[{ticket.reference}] Новое обращение: {ticket.subject}"
+    assert f"/admin/tickets/ticket/{ticket.pk}/\r\n" in text_body(message)  # the workspace
+
+
+@pytest.mark.django_db
+def test_without_a_supervisor_the_agents_on_duty_hear_of_a_new_request(
+    smtp_server, committed, customer, agent
+):
+    second = StaffUserFactory(email="second@support.test", role=Role.AGENT)
+    StaffUserFactory(email="left@support.test", role=Role.AGENT, is_active=False)
+
+    with committed():
+        file_request(customer)
+
+    assert recipients(smtp_server) == sorted([customer.email, agent.email, second.email])
+
+
+@pytest.mark.django_db
+def test_a_new_request_goes_once_to_the_team_address_when_configured_so(
+    settings, smtp_server, committed, customer, support
+):
+    settings.NEW_REQUEST_NOTIFY = "team"
+    settings.SUPPORT_TEAM_EMAIL = "Support-Team@support.test"
+    settings.LANGUAGE_CODE = "en"
+
+    with committed():
+        ticket = file_request(customer)
+
+    assert recipients(smtp_server) == sorted([customer.email, "Support-Team@support.test"])
+    [message] = smtp_server.to("Support-Team@support.test")
+    assert subject(message) == f"[{ticket.reference}] New request: {ticket.subject}"
+    assert f"/admin/tickets/ticket/{ticket.pk}/\r\n" in text_body(message)  # the workspace
+    assert Delivery.objects.filter(target="support-team@support.test").count() == 1
 
 
 @pytest.mark.django_db
@@ -227,19 +274,25 @@ def test_the_answer_to_a_question_goes_to_the_engineer(smtp_server, committed, c
 
 
 @pytest.mark.django_db
-def test_an_unassigned_customer_reply_goes_to_all_of_support_but_never_to_customers(
-    smtp_server, committed, customer, colleague, customer_manager, support
+def test_an_unassigned_customer_reply_goes_to_support_on_duty_but_never_to_customers(
+    settings, smtp_server, committed, customer, colleague, customer_manager, support
 ):
     ticket = TicketFactory(requester=customer, status=S.IN_PROGRESS)
 
     with committed():
         lifecycle.reply(ticket, actor=customer_manager, body="Any news?")
+    assert recipients(smtp_server) == [support["supervisor"].email]
 
-    assert recipients(smtp_server) == sorted([support["agent"].email, support["supervisor"].email])
+    settings.NEW_REQUEST_NOTIFY = "all"
+    with committed():
+        lifecycle.reply(ticket, actor=customer_manager, body="Hello?")
+    assert recipients(smtp_server) == sorted(
+        [support["supervisor"].email, support["agent"].email, support["supervisor"].email]
+    )
 
 
 @pytest.mark.django_db
-def test_a_deactivated_engineer_is_replaced_by_all_of_support(
+def test_a_deactivated_engineer_is_replaced_by_support_on_duty(
     smtp_server, committed, customer, support
 ):
     ticket = TicketFactory(requester=customer, status=S.IN_PROGRESS, assignee=support["gone"])
@@ -247,7 +300,7 @@ def test_a_deactivated_engineer_is_replaced_by_all_of_support(
     with committed():
         lifecycle.reply(ticket, actor=customer, body="Any news?")
 
-    assert recipients(smtp_server) == sorted([support["agent"].email, support["supervisor"].email])
+    assert recipients(smtp_server) == [support["supervisor"].email]
 
 
 @pytest.mark.django_db
@@ -297,8 +350,9 @@ def test_what_support_does_itself_is_not_mailed_to_support(
 
 @pytest.mark.django_db
 def test_each_recipient_reads_the_mail_in_their_own_language(
-    smtp_server, committed, customer, agent, supervisor
+    settings, smtp_server, committed, customer, agent, supervisor
 ):
+    settings.NEW_REQUEST_NOTIFY = "all"
     customer.language = "en"
     customer.save()
     supervisor.language = "en"
@@ -317,6 +371,20 @@ def test_each_recipient_reads_the_mail_in_their_own_language(
     assert subject(to_supervisor).startswith(f"[{ticket.reference}] New request:")
     [to_agent] = smtp_server.to(agent.email)
     assert subject(to_agent).startswith(f"[{ticket.reference}] Новое обращение:")
+
+
+@pytest.mark.django_db
+def test_the_emails_of_one_event_go_over_one_smtp_connection(
+    settings, smtp_server, committed, customer, support
+):
+    settings.NEW_REQUEST_NOTIFY = "all"
+    StaffUserFactory(email="third@support.test", role=Role.AGENT)
+
+    with committed():
+        file_request(customer)
+
+    assert len(smtp_server.messages) == 4
+    assert len({message.peer for message in smtp_server.messages}) == 1
 
 
 # --- What must never be sent --------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django_q.models import OrmQ
 
 from tests.factories import TINY_PNG, StaffUserFactory, TicketFactory
 from tickets import lifecycle
@@ -370,6 +371,27 @@ class TestNewRequest:
         assert (ticket.requester, ticket.organization) == (customer, customer.organization)
         assert (ticket.type, ticket.priority, ticket.status) == (type_, priority, S.NEW)
         assert ticket.events.get().kind == TicketEvent.Kind.CREATED
+
+    @pytest.mark.parametrize("with_file", [False, True], ids=["text", "screenshot"])
+    def test_filing_takes_a_fixed_number_of_queries_and_queues_its_notification_within(
+        self, settings, client, customer, database_broker, django_assert_max_num_queries, with_file
+    ):
+        # The upload limits count in the cache: Redis in production (no query); the database
+        # cache that replaces it without Redis adds its own queries, which are not counted here.
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        client.force_login(customer)
+        client.post(NEW, ticket_data())  # warms the calendar cache, as in a running server
+        OrmQ.objects.all().delete()
+        # Session, user, contract, its targets; SAVEPOINT, request, [file], history entry,
+        # the notification task (django-q2's database queue), RELEASE.
+        with django_assert_max_num_queries(10 if with_file else 9):
+            response = client.post(NEW, ticket_data(files=[png()] if with_file else []))
+
+        assert response.status_code == 302
+        ticket = Ticket.objects.order_by("pk").last()
+        assert ticket.attachments.count() == (1 if with_file else 0)
+        [task] = OrmQ.objects.all()
+        assert task.func() == "tickets.outbox.dispatch"
 
     def test_success_message_quotes_the_reference(self, client, customer):
         client.force_login(customer)

@@ -224,14 +224,25 @@ def test_the_clock_restarts_even_when_the_new_priority_has_no_target(customer, a
 
 
 @pytest.mark.django_db
-def test_a_change_made_from_a_stale_copy_is_refused(customer, agent):
-    ticket = file(customer, at(30, 10))
-    with time_machine.travel(at(30, 11), tick=False):
-        lifecycle.request_info(ticket, actor=agent, question="?")
-    supervisor_copy = Ticket.objects.get(pk=ticket.pk)
-    customer_copy = Ticket.objects.get(pk=ticket.pk)
-    lifecycle.set_priority(supervisor_copy, actor=agent, priority=Ticket.Priority.HIGH)
-    with pytest.raises(lifecycle.ConcurrentChange):
-        lifecycle.reply(customer_copy, actor=customer, body="ответ")
-    ticket.refresh_from_db()
-    assert ticket.status == Ticket.Status.WAITING and ticket.priority == Ticket.Priority.HIGH
+def test_an_answer_sent_from_a_stale_page_restarts_the_clock_on_the_current_priority(
+    customer, agent
+):
+    def answer_after_a_priority_change(*, stale: bool) -> Ticket:
+        ticket = file(customer, at(30, 10))
+        with time_machine.travel(at(30, 11), tick=False):
+            lifecycle.request_info(ticket, actor=agent, question="?")
+        customer_page = Ticket.objects.get(pk=ticket.pk)  # loaded while it waits for them
+        with time_machine.travel(at(30, 12), tick=False):
+            lifecycle.set_priority(ticket, actor=agent, priority=Ticket.Priority.HIGH)
+        with time_machine.travel(at(30, 13), tick=False):
+            page = customer_page if stale else Ticket.objects.get(pk=ticket.pk)
+            lifecycle.reply(page, actor=customer, body="ответ")
+        ticket.refresh_from_db()
+        return ticket
+
+    stale, fresh = (answer_after_a_priority_change(stale=flag) for flag in (True, False))
+
+    assert stale.status == Ticket.Status.IN_PROGRESS and stale.priority == Ticket.Priority.HIGH
+    assert stale.resolution_due_at == fresh.resolution_due_at is not None
+    assert stale.first_response_due_at == fresh.first_response_due_at
+    assert stale.sla_paused_for == fresh.sla_paused_for == timedelta(hours=2)

@@ -2,8 +2,9 @@
 
 Every public function is one domain action in one transaction: it checks who may do it
 now (the TRANSITIONS table), applies it with a guarded UPDATE so that a concurrent change is
-refused instead of overwritten, writes the TicketEvent, and schedules the notifications to
-be sent after commit. Views, the admin and jobs call these functions and nothing else.
+refused instead of overwritten, writes the TicketEvent, and asks the outbox (tickets.outbox)
+to dispatch it in the same transaction. Views, the admin and jobs call these functions and
+nothing else.
 
 - .rules: who may do what from which status (Party, Action, TRANSITIONS, can, …);
 - .actions: the customers' and support's actions on one request;

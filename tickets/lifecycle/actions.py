@@ -1,8 +1,14 @@
 """The lifecycle's actions: each one domain action on one request, in one transaction.
 
 Each checks the rules (tickets.lifecycle.rules), applies the change with a guarded UPDATE so
-that a concurrent change is refused instead of overwritten, writes the TicketEvent and
-schedules the notifications to be sent after commit.
+that a concurrent change is refused instead of overwritten, writes the TicketEvent and, in
+the same transaction, asks the outbox (tickets.outbox) to dispatch it.
+
+What is refused as "changed meanwhile": a change of status, or of a field the person decided
+on (the version they loaded), made by someone else in between. Adding a message never is:
+replies and notes do not move the version, and a reply that also moves the status (the
+customer answering a question, an engineer's first reply to a new request) decides that
+move on the request as it is now, under a row lock, instead of on what the person loaded.
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from sla.models import active_contract
+from sla.models import Contract, active_contract
 from tickets import attachments as attachment_rules
-from tickets import notifications, sla_tracking
+from tickets import outbox, sla_tracking
 from tickets.lifecycle.rules import (
     CLOSE_REASONS,
     TRANSITIONS,
@@ -51,7 +57,7 @@ def _record(
     data: dict | None = None,
     at=None,
 ) -> TicketEvent:
-    event = TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -63,7 +69,8 @@ def _record(
         data=data or {},
         created_at=at or timezone.now(),
     )
-    notifications.schedule(event)
+    outbox.stamp(event).save(force_insert=True)
+    outbox.publish([event])
     return event
 
 
@@ -82,6 +89,27 @@ def _touch(ticket: Ticket, *, expected_version: int | None = None, **updates) ->
         setattr(ticket, field, value)
     ticket.last_activity_at = now
     ticket.version = expected + 1
+
+
+def _note_activity(ticket: Ticket, **updates) -> None:
+    """A message was added: last activity (and derived fields) move, the version does not.
+
+    No guard: a message conflicts with nobody, so it is never refused as "changed meanwhile".
+    """
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now, **updates)
+    for field, value in updates.items():
+        setattr(ticket, field, value)
+    ticket.last_activity_at = now
+
+
+def _lock_current(ticket: Ticket) -> None:
+    """Re-read the request under a row lock: what follows is decided on its current state.
+
+    FOR NO KEY UPDATE: it waits for another reply being decided, but not for rows that only
+    reference the request (the comment just inserted holds such a lock on it).
+    """
+    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update(no_key=True))
 
 
 def _move(
@@ -187,12 +215,18 @@ def create_ticket(
     blocks_work: bool = False,
     files: Sequence = (),
     follow_up_of: Ticket | None = None,
+    contract: Contract | None = None,
 ) -> Ticket:
-    """File a new request for the requester's organisation."""
+    """File a new request for the requester's organisation.
+
+    `contract`: the organisation's contract in force, when the caller has just looked it up
+    (the portal does, to explain a missing one before the form); otherwise looked up here.
+    """
     if not requester.is_customer or not requester.is_active:
         raise TransitionRefused(_("Only customers can file requests in the portal."))
     now = timezone.now()
-    contract = active_contract(requester.organization_id, timezone.localdate(now))
+    if contract is None or contract.organization_id != requester.organization_id:
+        contract = active_contract(requester.organization_id, timezone.localdate(now))
     if contract is None:
         raise NoContract(no_contract_message())
     ticket = Ticket(
@@ -224,20 +258,28 @@ def create_ticket(
 
 @transaction.atomic
 def reply(ticket: Ticket, *, actor: User, body: str, files: Sequence = ()) -> Comment:
-    """A public message. From the customer on a request waiting for them, work resumes."""
+    """A public message. From the customer on a request waiting for them, work resumes.
+
+    Never refused because someone else wrote or acted meanwhile: the status it may move is
+    the current one (read under a lock); only a request closed meanwhile refuses it.
+    """
+    refused = _("Replies to %(ref)s are closed.") % {"ref": ticket.reference}
     if not can_reply(actor, ticket):
-        raise TransitionRefused(_("Replies to %(ref)s are closed.") % {"ref": ticket.reference})
+        raise TransitionRefused(refused)
     comment = _add_comment(ticket, author=actor, body=body, internal=False, files=files)
+    _lock_current(ticket)
+    if not can_reply(actor, ticket):
+        raise TransitionRefused(refused)
     if actor.is_staff:
         if ticket.status == S.NEW:
             _move(ticket, Action.TAKE, actor=actor, **_first_response(ticket, actor))
         else:
-            _touch(ticket, **_first_response(ticket, actor))
+            _note_activity(ticket, **_first_response(ticket, actor))
         _record(ticket, Kind.REPLIED, actor=actor, comment=comment)
     elif ticket.status == S.WAITING:
         _move(ticket, Action.PROVIDE_INFO, actor=actor, comment=comment)
     else:
-        _touch(ticket)
+        _note_activity(ticket)
         _record(ticket, Kind.CUSTOMER_REPLIED, actor=actor, comment=comment)
     return comment
 
@@ -438,7 +480,7 @@ def add_note(ticket: Ticket, *, actor: User, body: str, files: Sequence = ()) ->
     if not can_add_note(actor, ticket):
         raise TransitionRefused(_("Only support staff can add internal notes."))
     comment = _add_comment(ticket, author=actor, body=body, internal=True, files=files)
-    _touch(ticket)
+    _note_activity(ticket)
     _record(ticket, Kind.NOTE_ADDED, actor=actor, comment=comment, is_public=False)
     return comment
 

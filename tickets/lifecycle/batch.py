@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from proftiket.batching import claim
-from tickets import notifications
+from tickets import outbox
 from tickets.models import Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def auto_close_due(*, now=None, batch_size: int = AUTO_CLOSE_BATCH) -> list[int]
 
     Each batch is one short transaction: a guarded UPDATE (a customer who confirmed,
     disputed or withdrew meanwhile wins: the row no longer matches), the history entries and
-    the customer's e-mails after commit. Safe to run twice at once or again after a crash.
+    their dispatch by the outbox. Safe to run twice at once or again after a crash.
     """
     now = now or timezone.now()
     due = Q(status=S.RESOLVED, auto_close_at__lte=now)
@@ -100,19 +100,21 @@ def record_many(
     is_public: bool = True,
     data_of=None,
 ) -> list[TicketEvent]:
-    """History entries of the system for many requests at once, with their notifications."""
+    """History entries of the system for many requests at once, dispatched by the outbox."""
     events = TicketEvent.objects.bulk_create(
-        TicketEvent(
-            ticket_id=pk,
-            actor=None,
-            kind=kind,
-            from_status=from_status,
-            to_status=to_status,
-            is_public=is_public,
-            created_at=now,
-            data=data_of(pk) if data_of else {},
+        outbox.stamp(
+            TicketEvent(
+                ticket_id=pk,
+                actor=None,
+                kind=kind,
+                from_status=from_status,
+                to_status=to_status,
+                is_public=is_public,
+                created_at=now,
+                data=data_of(pk) if data_of else {},
+            )
         )
         for pk in ticket_ids
     )
-    notifications.schedule_many(events)
+    outbox.publish(events)
     return events

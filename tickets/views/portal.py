@@ -82,7 +82,8 @@ def ticket_list(request):
 @_customer_required
 def ticket_new(request):
     """File a request; on any error nothing is created and the form says what is wrong."""
-    if active_contract(request.user.organization_id, timezone.localdate()) is None:
+    contract = active_contract(request.user.organization_id, timezone.localdate())
+    if contract is None:
         return render(
             request, "tickets/no_contract.html", {"contact": settings.SUPPORT_CONTACT}, status=403
         )
@@ -107,6 +108,7 @@ def ticket_new(request):
                 blocks_work=data["blocks_work"],
                 files=data["files"],
                 follow_up_of=follow_up_of,
+                contract=contract,
             )
         except lifecycle.TransitionRefused as refusal:
             form.add_error(None, refusal.message)
