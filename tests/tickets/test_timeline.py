@@ -97,6 +97,8 @@ class TestSupportTimeline:
         with django_assert_num_queries(2):  # what it is made of; its people as they are now
             again = support_timeline(agent, worked_request)
         assert described(again.entries) == described(built.entries)
+        with django_assert_num_queries(1):  # everyone in it is known to the caller
+            support_timeline(agent, worked_request, known_people=[agent, worked_request.requester])
 
     @pytest.mark.parametrize("change", ["reply", "note", "event", "file"])
     def test_every_new_message_history_entry_or_file_shows_at_once(

@@ -95,10 +95,10 @@ def context(
     """Everything the workspace renders; about ten queries whatever the conversation's length."""
     user = request.user
     can_work = model_admin.has_change_permission(request, ticket)
-    conversation = support_timeline(user, ticket)
+    staff = _staff(ticket)
+    conversation = support_timeline(user, ticket, known_people=[*staff, ticket.requester])
     available = lifecycle.available_actions(user, ticket) if can_work else []
     modes = compose_modes(user, ticket, can_work)
-    staff = _staff(ticket)
     executors = [user for user in staff if user.is_executor]
     form = compose_form or ComposeForm(
         initial={"mode": next((m["mode"] for m in modes if m["enabled"]), ComposeForm.REPLY)}
