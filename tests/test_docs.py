@@ -74,6 +74,14 @@ def test_every_relative_link_resolves(path):
     assert broken == [], f"{path.name}: {broken}"
 
 
+@pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_code_block_is_nested_in_a_list(path):
+    """Python-Markdown (the help pages) does not see a fenced block inside a list item: it would
+    come out as one line of inline code."""
+    indented = re.findall(r"^[ \t]+```", path.read_text(encoding="utf-8"), re.MULTILINE)
+    assert indented == []
+
+
 def test_the_readme_links_every_guide():
     readme = ROOT / "README.md"
     linked = {(readme.parent / href).resolve() for href in _links(readme)}
