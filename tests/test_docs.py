@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from proftiket import help as guides
+from proftiket import guides
 
 ROOT = Path(settings.BASE_DIR)
 DOCS = ROOT / "docs"

@@ -1,9 +1,9 @@
-"""The footer's links to the user guides this visitor may read (proftiket.help decides)."""
+"""The footer's links to the user guides this visitor may read (proftiket.guides decides)."""
 
 from django import template
 from django.urls import reverse
 
-from proftiket import help as guides
+from proftiket import guides
 
 register = template.Library()
 
