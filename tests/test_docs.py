@@ -165,6 +165,16 @@ def test_the_example_lists_every_variable_that_is_read():
     assert missing == set(), "read from the environment but not in .env.example"
 
 
+def test_every_variable_named_in_the_guides_exists():
+    """A variable mentioned anywhere in a guide (`NAME_WITH_UNDERSCORES`) is a real one: a typo
+    or a removed setting in the prose fails here."""
+    known = _example_variables() | set(NOT_FOR_OPERATORS) | {"DJANGO_SETTINGS_MODULE"}
+    named = set()
+    for path in DOC_FILES:
+        named |= set(re.findall(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`", path.read_text(encoding="utf-8")))
+    assert named - known == set()
+
+
 def test_the_development_only_variables_are_still_read():
     """An entry of NOT_FOR_OPERATORS that nothing reads any more is a stale exception."""
     assert set(NOT_FOR_OPERATORS) - _variables_read() == set()
