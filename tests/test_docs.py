@@ -82,6 +82,26 @@ def test_no_code_block_is_nested_in_a_list(path):
     assert indented == []
 
 
+def _structure(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    return {
+        "heading levels": [len(h) for h in re.findall(r"^(#+) ", text, re.MULTILINE)],
+        "variables": sorted(set(re.findall(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`", text))),
+        "files linked": sorted({urlsplit(href).path for href in _links(path)} - {""}),
+        "table rows": len(re.findall(r"^\|", text, re.MULTILINE)),
+    }
+
+
+@pytest.mark.parametrize("guide", sorted(g.filename for g in guides.GUIDES.values()))
+def test_the_english_guide_follows_the_russian_one(guide):
+    """The translation is optional, but one that exists must keep up: the same sections,
+    variables, links and table rows as the Russian guide (which the code is checked against)."""
+    english = DOCS / "en" / guide
+    if not english.exists():
+        pytest.skip(f"no English {guide}")
+    assert _structure(english) == _structure(DOCS / "ru" / guide)
+
+
 def test_the_readme_links_every_guide():
     readme = ROOT / "README.md"
     linked = {(readme.parent / href).resolve() for href in _links(readme)}
@@ -129,11 +149,15 @@ def test_the_image_keeps_the_guides():
 # --- Environment variables: admin.md's configuration tables == .env.example ⊇ what is read ----
 
 
-def _documented_variables() -> set[str]:
-    """The first-column names of the tables in admin.md's "Конфигурация" section."""
-    text = (DOCS / "ru" / "admin.md").read_text(encoding="utf-8")
-    section = re.search(r"^## Конфигурация\n(.*?)(?=^## )", text, re.MULTILINE | re.DOTALL)
-    assert section, "admin.md has no “## Конфигурация” section"
+CONFIGURATION_HEADING = {"ru": "Конфигурация", "en": "Configuration"}
+
+
+def _documented_variables(language: str) -> set[str]:
+    """The first-column names of the tables in admin.md's configuration section."""
+    text = (DOCS / language / "admin.md").read_text(encoding="utf-8")
+    heading = CONFIGURATION_HEADING[language]
+    section = re.search(rf"^## {heading}\n(.*?)(?=^## )", text, re.MULTILINE | re.DOTALL)
+    assert section, f"{language}/admin.md has no “## {heading}” section"
     return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", section.group(1), re.MULTILINE))
 
 
@@ -152,8 +176,9 @@ def _variables_read() -> set[str]:
     return read
 
 
-def test_the_admin_guide_documents_every_variable_of_the_example():
-    documented, example = _documented_variables(), _example_variables()
+@pytest.mark.parametrize("language", sorted(CONFIGURATION_HEADING))
+def test_the_admin_guide_documents_every_variable_of_the_example(language):
+    documented, example = _documented_variables(language), _example_variables()
     assert example - documented == set(), "in .env.example but not in admin.md"
     assert documented - example == set(), "in admin.md but not in .env.example"
 
@@ -284,10 +309,26 @@ def test_a_guide_page_is_sanitised(tmp_path, settings):
 
 
 @pytest.mark.django_db
-def test_an_english_visitor_is_told_the_guide_is_in_russian(client):
+def test_an_english_visitor_reads_the_english_guide(client):
     response = client.get(reverse("help", args=["customer"]), headers={"accept-language": "en"})
+    page = response.content.decode()
     assert response.status_code == 200
-    assert "This guide is available in Russian only." in response.content.decode()
+    assert "<h1" in page and "Customer guide</h1>" in page
+    assert "available in Russian only" not in page
+
+
+@pytest.mark.django_db
+def test_a_guide_without_a_translation_is_shown_in_russian_with_a_note(
+    client, tmp_path, monkeypatch
+):
+    (tmp_path / "ru").mkdir()
+    (tmp_path / "ru" / "customer.md").write_text("# Руководство клиента\n\nТекст.\n", "utf-8")
+    monkeypatch.setattr(guides, "DOCS_DIR", tmp_path)
+    response = client.get(reverse("help", args=["customer"]), headers={"accept-language": "en"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Руководство клиента" in page
+    assert "This guide is available in Russian only." in page
 
 
 @pytest.mark.django_db
