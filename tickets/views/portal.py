@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proftiket import errors
+from proftiket import errors, limits
 from sla.models import active_contract
 from tickets import access, lifecycle, search, sla_tracking
 from tickets.attachments import INLINE_CONTENT_TYPES
@@ -22,6 +22,9 @@ from tickets.paging import LookaheadPaginator, page_number
 from tickets.timeline import timeline
 
 PAGE_SIZE = 25
+# Suggestions while a subject is typed: the page asks at most every 0.4 s of typing.
+SIMILAR_LIMIT_NAME = "similar-requests"
+SIMILAR_RATE = limits.Rate(limit=120, window=60)
 # The withdraw and dispute forms share a page and a field name: the prefix keeps their ids apart.
 WITHDRAW_PREFIX = "withdraw"
 
@@ -82,6 +85,35 @@ def ticket_list(request):
         "tickets/list.html",
         {"form": form, "page": page, "status_counts": counts, "query": query.urlencode()},
     )
+
+
+@login_required
+def similar_requests(request):
+    """JSON for the new-request form: open requests the user may open that look like the
+    subject being typed (tickets.search), so that they follow one instead of filing again."""
+    if not request.user.is_customer:
+        return JsonResponse(
+            {"results": [], "error": _("Only customers file requests.")}, status=403
+        )
+    if not limits.take(SIMILAR_LIMIT_NAME, str(request.user.pk), SIMILAR_RATE):
+        retry = limits.retry_after(SIMILAR_LIMIT_NAME, str(request.user.pk), SIMILAR_RATE)
+        response = JsonResponse(
+            {"results": [], "error": _("Too many look-ups. Try again in a minute.")}, status=429
+        )
+        response["Retry-After"] = str(retry)
+        return response
+    subject = request.GET.get("subject", "")[: Ticket._meta.get_field("subject").max_length]
+    found = search.similar_open_requests(access.visible_tickets(request.user), subject)
+    results = [
+        {
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "status": ticket.get_status_display(),
+            "url": ticket.get_absolute_url(),
+        }
+        for ticket in found
+    ]
+    return JsonResponse({"results": results})
 
 
 @_customer_required
