@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from proftiket import errors, limits
@@ -83,8 +83,49 @@ def ticket_list(request):
     return render(
         request,
         "tickets/list.html",
-        {"form": form, "page": page, "status_counts": counts, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": _list_rows(page.object_list),
+            "status_counts": counts,
+            "query": query.urlencode(),
+        },
     )
+
+
+def _list_rows(tickets) -> list[dict]:
+    """What the list shows of each request, formatted once: the template only prints.
+
+    The list's rendering cost more than its queries (29 ms of Python at 25 rows): labels
+    translated per row, two URL reversals, the date filter.
+    """
+    labels = {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("type", Ticket.Type.choices),
+            ("priority", Ticket.Priority.choices),
+            ("status", Ticket.Status.choices),
+        )
+    }
+    return [
+        {
+            "reference": ticket.reference,
+            "url": ticket.get_absolute_url(),
+            "subject": ticket.subject,
+            "blocks_work": ticket.blocks_work,
+            "type": labels["type"].get(ticket.type, ticket.type),
+            "priority": ticket.priority,
+            "priority_label": labels["priority"].get(ticket.priority, ticket.priority),
+            "status": ticket.status,
+            "status_label": labels["status"].get(ticket.status, ticket.status),
+            "requester": ticket.requester.full_name,
+            "engineer": ticket.assignee.full_name if ticket.assignee else "",
+            "created": formats.date_format(
+                timezone.localtime(ticket.created_at), "SHORT_DATETIME_FORMAT"
+            ),
+        }
+        for ticket in tickets
+    ]
 
 
 @login_required
