@@ -1,16 +1,16 @@
 """The status banner: which notices (tickets.status_notice.StatusNotice) a customer sees.
 
-Every portal page shows the banner, so it must not cost a query per notice or per page: the
-notices not yet ended are read once into the cache (one key for all organisations: there are
-a handful), each page picks its organisation's and the current ones in Python. Any change of
-a notice, and a major incident marked, unmarked or resolved, drops the cached list; the
-cache's own expiry covers anything else.
+Every portal page shows the banner, so it must cost no query on an ordinary page view: the
+notices not yet ended (a handful) are read with one query into memory in each process and
+kept there for LOCAL_SECONDS; each page picks its organisation's current ones in Python. A
+change of a notice, or a major incident marked, unmarked or resolved, drops the copy of the
+process that made it; the other processes see it within LOCAL_SECONDS.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -21,8 +21,9 @@ from django.utils.functional import SimpleLazyObject
 from tickets.models import DONE_STATUSES
 from tickets.status_notice import StatusNotice
 
-CACHE_KEY = "status-notices:v1"
-CACHE_SECONDS = 300
+LOCAL_SECONDS = 30
+# (monotonic expiry, notices): replaced whole, so a reading thread sees one or the other.
+_memo: tuple[float, list] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,13 @@ def _load(now: datetime) -> list[Notice]:
 
 
 def all_pending(*, now: datetime | None = None) -> list[Notice]:
-    """Every notice not ended yet, from the cache (read from the database when missing)."""
-    notices = cache.get(CACHE_KEY)
-    if notices is None:
-        notices = _load(now or timezone.now())
-        cache.set(CACHE_KEY, notices, CACHE_SECONDS)
+    """Every notice not ended yet, from memory (read from the database when stale)."""
+    global _memo
+    memo = _memo
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
+    notices = _load(now or timezone.now())
+    _memo = (time.monotonic() + LOCAL_SECONDS, notices)
     return notices
 
 
@@ -100,8 +103,9 @@ def context(request) -> dict:
 
 
 def forget() -> None:
-    """Drop the cached notices: the next page reads them again."""
-    cache.delete(CACHE_KEY)
+    """Drop this process's copy of the notices: the next page reads them again."""
+    global _memo
+    _memo = None
 
 
 @receiver(post_save, sender=StatusNotice)

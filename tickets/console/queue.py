@@ -18,6 +18,7 @@ from tickets.console.filters import (
 )
 from tickets.console.forms import ConsoleActionForm
 from tickets.console.sla_display import sla_state, sla_text
+from tickets.lifecycle import incidents
 from tickets.models import REFERENCE_PREFIX, Ticket, parse_reference
 
 # Most urgent first: priority, then the SLA resolution due time (none last), then age;
@@ -58,7 +59,13 @@ class QueueAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     action_form = ConsoleActionForm
-    actions = ["take_selected", "assign_selected", "set_priority_of_selected", "close_selected"]
+    actions = [
+        "take_selected",
+        "assign_selected",
+        "set_priority_of_selected",
+        "attach_selected_to_incident",
+        "close_selected",
+    ]
 
     def get_queryset(self, request):
         # The same rule as the portal's (tickets.access): support staff see every request.
@@ -199,6 +206,29 @@ class QueueAdmin(admin.ModelAdmin):
                 count,
             ),
             priority=Ticket.Priority(priority).label,
+        )
+
+    @admin.action(description=_("Attach to the major incident…"), permissions=["change"])
+    def attach_selected_to_incident(self, request, queryset):
+        reference = (request.POST.get("incident") or "").strip()[:20]
+        incident = self.get_queryset(request).by_reference(reference).first()
+        if incident is None or not incident.is_major_incident:
+            self.message_user(
+                request,
+                _("Give the ID of a major incident (PT-…). Nothing has been changed."),
+                messages.ERROR,
+            )
+            return
+        self._for_each(
+            request,
+            queryset,
+            lambda ticket: incidents.attach(ticket, incident=incident, actor=request.user),
+            lambda count: ngettext(
+                "%(count)d request attached to the major incident %(ref)s.",
+                "%(count)d requests attached to the major incident %(ref)s.",
+                count,
+            ),
+            ref=incident.reference,
         )
 
     @admin.action(description=_("Close (for example, duplicates)"), permissions=["change"])

@@ -16,6 +16,7 @@ from tickets import access, lifecycle
 from tickets.console import rendering
 from tickets.console.forms import ComposeForm, engineers
 from tickets.console.sla_display import sla_explanation
+from tickets.lifecycle import incidents
 from tickets.models import Ticket
 from tickets.timeline import timeline
 
@@ -60,6 +61,7 @@ def load(request, object_id) -> Ticket | None:
     tickets = (
         access.visible_tickets(request.user)
         .select_related("organization", "requester", "assignee", "contract", "plan__calendar")
+        .select_related("major_incident")
         .prefetch_related("plan__targets")
         .filter(pk=object_id)
         .order_by()  # one row by its key: no sort for the planner to consider
@@ -132,6 +134,7 @@ def context(
         "type_options": _options(Ticket.Type.choices, ticket.type),
         "shown_executors": ",".join(str(pk) for pk in sorted(u.pk for u in executors)),
         "related": list(ticket.related.order_by("pk")),
+        "incident": _incident(user, ticket),
         "urls": {
             "workspace": workspace_url(ticket),
             "history": reverse("admin:tickets_ticket_history", args=[ticket.pk]),
@@ -140,6 +143,14 @@ def context(
             "compose": reverse("admin:tickets_ticket_compose", args=[ticket.pk]),
         },
     }
+
+
+def _incident(user, ticket) -> dict:
+    """The major-incident box: the children of an incident (one query), or a child's parent."""
+    children = []
+    if ticket.is_major_incident:
+        children = list(ticket.children.select_related("organization").order_by("pk"))
+    return {"children": children, "can_run": incidents.can_run(user)}
 
 
 def _staff(ticket) -> list:
