@@ -1,6 +1,7 @@
 """tickets.lifecycle.incidents: marking, attaching, updates, the cascade, disputes, history."""
 
 import pytest
+from django.utils import translation
 
 from tickets import lifecycle
 from tickets.lifecycle import incidents
@@ -37,6 +38,12 @@ def children(customer, colleague, other_org_customer, incident, agent):
     for child in kids:
         incidents.attach(child, incident=incident, actor=agent)
     return kids
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    with translation.override("en"):  # the refusals are matched by their English text
+        yield
 
 
 def kinds(ticket) -> list[str]:
