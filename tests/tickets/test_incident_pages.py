@@ -164,6 +164,16 @@ class TestChildren:
             page = client.get(workspace_url(incident)).content.decode()
         assert page.count("console-status-new") >= count
 
+    def test_a_long_list_of_children_is_cut(self, client, agent, incident, monkeypatch):
+        monkeypatch.setattr("tickets.console.workspace.CHILDREN_SHOWN", 3)
+        for i in range(5):
+            child = TicketFactory(requester=UserFactory(), subject=f"Child {i}")
+            incidents.attach(child, incident=incident, actor=agent)
+        client.force_login(agent)
+        page = client.get(workspace_url(incident)).content.decode()
+        children = page.split('id="incident-children"')[1].split("</ul>")[0]
+        assert children.count("<li>") == 3 and "Первые 3" in page
+
 
 @pytest.mark.django_db
 class TestBulkAttach:
@@ -233,3 +243,18 @@ class TestPortal:
         client.force_login(other_org_customer)
         page = client.get(beta_child.get_absolute_url()).content.decode()
         assert 'id="incident-note"' not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("updates", [1, 15])
+def test_a_childs_page_costs_the_same_whatever_the_updates(
+    client, agent, incident, beta_child, other_org_customer, django_assert_max_num_queries, updates
+):
+    incidents.attach(beta_child, incident=incident, actor=agent)
+    for i in range(updates):
+        incidents.post_update(incident, actor=agent, body=f"Новость {i}")
+    client.force_login(other_org_customer)
+    # The request page's 8, the status notices (first page of the process), the incident title.
+    with django_assert_max_num_queries(10):
+        page = client.get(beta_child.get_absolute_url()).content.decode()
+    assert page.count("Новость ") == updates

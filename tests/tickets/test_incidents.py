@@ -1,8 +1,13 @@
 """tickets.lifecycle.incidents: marking, attaching, updates, the cascade, disputes, history."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.utils import translation
 
+from sla.models import Breach
+from tests.factories import ContractFactory, PlanFactory, UserFactory
 from tickets import lifecycle
 from tickets.lifecycle import incidents
 from tickets.models import Comment, Ticket, TicketEvent
@@ -222,16 +227,29 @@ def test_a_dispute_detaches_the_child_and_puts_it_back_in_progress(incident, chi
 
 
 @pytest.mark.django_db
-def test_each_childs_sla_follows_its_own_contract(incident, children, agent):
-    due_before = {c.pk: c.resolution_due_at for c in children}
-    lifecycle.resolve(incident, actor=agent, solution="Готово")
-    for child in children:
+def test_each_childs_sla_follows_its_own_contract(customer, supervisor, agent):
+    """Filed on a Tuesday at 10:00 (Moscow) and resolved at 14:00 with the incident: on the
+    default plan (Normal: 24 h) the child is in time; on a strict plan (Normal: 2 h) the
+    other child is 2 h late, and only its breach is recorded."""
+    strict = ContractFactory(plan=PlanFactory(targets={3: (0.5, 2)})).organization
+    strict_customer = UserFactory(organization=strict)
+    filed = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)
+    with time_machine.travel(filed, tick=False):
+        parent = file_request(customer, "Шлюз")
+        incidents.mark(parent, actor=supervisor, title=TITLE)
+        relaxed_child, strict_child = file_request(customer), file_request(strict_customer)
+        for child in (relaxed_child, strict_child):
+            incidents.attach(child, incident=parent, actor=agent)
+    assert strict_child.resolution_due_at - filed == dt.timedelta(hours=2)
+    with time_machine.travel(filed + dt.timedelta(hours=4), tick=False):
+        lifecycle.resolve(parent, actor=agent, solution="Готово")
+    for child in (relaxed_child, strict_child):
         child.refresh_from_db()
-        assert child.resolution_due_at == due_before[child.pk]
-        assert child.contract_id != incident.contract_id or child.organization_id == (
-            incident.organization_id
-        )
-        assert child.resolution_time is not None and child.sla_paused_since is not None
+        assert child.resolution_time == dt.timedelta(hours=4)
+        assert child.sla_paused_since is not None  # its own clock stopped at resolution
+    assert not Breach.objects.filter(ticket=relaxed_child).exists()
+    late = Breach.objects.get(ticket=strict_child, target=Breach.Target.RESOLUTION)
+    assert late.late_by == dt.timedelta(hours=2)
 
 
 @pytest.mark.django_db

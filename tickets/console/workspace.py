@@ -31,6 +31,8 @@ FRAGMENTS = {
 }
 # Status buttons in the head; request_info and resolve are modes of the compose box.
 BUTTON_ACTIONS = (Action.TAKE, Action.REOPEN, Action.CLOSE)
+# A major incident's children listed in its workspace (the page must not grow without end).
+CHILDREN_SHOWN = 100
 
 
 def workspace_url(ticket) -> str:
@@ -149,8 +151,13 @@ def _incident(user, ticket) -> dict:
     """The major-incident box: the children of an incident (one query), or a child's parent."""
     children = []
     if ticket.is_major_incident:
-        children = list(ticket.children.select_related("organization").order_by("pk"))
-    return {"children": children, "can_run": incidents.can_run(user)}
+        rows = ticket.children.select_related("organization").order_by("pk")
+        children = list(rows[: CHILDREN_SHOWN + 1])
+    return {
+        "children": children[:CHILDREN_SHOWN],
+        "more_children": len(children) > CHILDREN_SHOWN,
+        "can_run": incidents.can_run(user),
+    }
 
 
 def _staff(ticket) -> list:
