@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from sla.models import Breach
@@ -259,3 +261,21 @@ def test_an_update_after_closing_is_refused(incident, children, agent):
         incidents.post_update(incident, actor=agent, body="Поздно")
     with pytest.raises(lifecycle.TransitionRefused, match="no longer open"):
         incidents.attach(file_request(children[0].requester), incident=incident, actor=agent)
+
+
+@pytest.mark.django_db
+def test_an_update_costs_the_same_queries_for_3_or_30_children(
+    customer, colleague, supervisor, agent
+):
+    counts = []
+    for size in (3, 30):
+        parent = file_request(customer, f"Шлюз {size}")
+        incidents.mark(parent, actor=supervisor, title=TITLE)
+        for i in range(size):
+            child = file_request((customer, colleague)[i % 2], f"Ребёнок {i}")
+            incidents.attach(child, incident=parent, actor=agent)
+        with CaptureQueriesContext(connection) as captured:
+            assert len(incidents.post_update(parent, actor=agent, body="Новости")) == size
+        counts.append(len(captured))
+        assert Comment.objects.filter(body="Новости", ticket__major_incident=parent).count() == size
+    assert counts[0] == counts[1] <= 20
