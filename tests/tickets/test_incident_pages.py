@@ -56,6 +56,15 @@ class TestMarking:
         assert response.status_code == 302
         assert fresh(parent).is_major_incident and fresh(parent).incident_title == TITLE
 
+    def test_a_supervisor_may_publish_a_notice_for_the_incident(
+        self, client, supervisor, agent, incident
+    ):
+        client.force_login(supervisor)
+        page = client.get(workspace_url(incident)).content.decode()
+        assert f"/admin/tickets/statusnotice/add/?incident={incident.pk}" in page
+        client.force_login(agent)
+        assert 'id="incident-notice"' not in client.get(workspace_url(incident)).content.decode()
+
     def test_an_agent_is_not_offered_marking_and_is_refused(self, client, agent, parent):
         client.force_login(agent)
         assert 'id="incident-mark"' not in client.get(workspace_url(parent)).content.decode()
