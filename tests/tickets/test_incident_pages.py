@@ -267,3 +267,12 @@ def test_a_childs_page_costs_the_same_whatever_the_updates(
     with django_assert_max_num_queries(10):
         page = client.get(beta_child.get_absolute_url()).content.decode()
     assert page.count("Новость ") == updates
+
+
+@pytest.mark.django_db
+def test_the_queue_marks_incidents_and_their_children(client, agent, incident, beta_child):
+    incidents.attach(beta_child, incident=incident, actor=agent)
+    client.force_login(agent)
+    page = client.get(CHANGELIST).content.decode()
+    assert 'class="console-incident">массовый инцидент<' in page
+    assert f'class="console-incident-child">→ {incident.reference}<' in page

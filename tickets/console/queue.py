@@ -98,11 +98,25 @@ class QueueAdmin(admin.ModelAdmin):
     @admin.display(description=_("subject"), ordering="subject")
     def subject_line(self, obj):
         return format_html(
-            '<span class="console-subject">{}</span><span class="console-sub">{} · {}</span>',
+            '<span class="console-subject">{}{}</span><span class="console-sub">{} · {}</span>',
             obj.subject,
+            self._incident_badge(obj),
             obj.organization.name,
             obj.get_type_display(),
         )
+
+    @staticmethod
+    def _incident_badge(obj):
+        """A major incident, or a request attached to one (from the row itself: no query)."""
+        if obj.is_major_incident:
+            return format_html(' <span class="console-incident">{}</span>', _("major incident"))
+        if obj.major_incident_id:
+            return format_html(
+                ' <span class="console-incident-child">→ {}{}</span>',
+                REFERENCE_PREFIX,
+                obj.major_incident_id,
+            )
+        return ""
 
     @admin.display(description=_("priority"), ordering="priority")
     def priority_badge(self, obj):
