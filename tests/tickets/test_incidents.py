@@ -1,10 +1,11 @@
 """tickets.lifecycle.incidents: marking, attaching, updates, the cascade, disputes, history."""
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -279,3 +280,40 @@ def test_an_update_costs_the_same_queries_for_3_or_30_children(
         counts.append(len(captured))
         assert Comment.objects.filter(body="Новости", ticket__major_incident=parent).count() == size
     assert counts[0] == counts[1] <= 20
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite locks the whole database, so writers never truly race",
+)
+@pytest.mark.django_db(transaction=True)
+def test_an_attach_during_the_resolution_waits_for_it_and_is_refused(customer, supervisor, agent):
+    parent = file_request(customer, "Шлюз")
+    incidents.mark(parent, actor=supervisor, title=TITLE)
+    late = file_request(customer, "Опоздавшее")
+    outcome = []
+
+    def attach_meanwhile():
+        try:
+            with translation.override("en"):
+                incidents.attach(
+                    Ticket.objects.get(pk=late.pk),
+                    incident=Ticket.objects.get(pk=parent.pk),
+                    actor=agent,
+                )
+            outcome.append("attached")
+        except lifecycle.TransitionRefused as refusal:
+            outcome.append(refusal.message)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        lifecycle.resolve(parent, actor=agent, solution="Готово")
+        other = threading.Thread(target=attach_meanwhile)
+        other.start()
+        other.join(timeout=1)
+        assert other.is_alive() and outcome == []  # it waits for the resolution's lock
+    other.join(timeout=10)
+    assert outcome == [f"The major incident {parent.reference} is no longer open."]
+    late.refresh_from_db()
+    assert late.major_incident_id is None

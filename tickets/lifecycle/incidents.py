@@ -42,12 +42,27 @@ def _require_runner(actor: User, ticket: Ticket) -> None:
 
 
 def _require_open_incident(incident: Ticket) -> None:
+    """Decided on the incident as it is now, under a row lock: an attach waits for a
+    resolution (or unmarking) in progress and is then refused, instead of leaving an open
+    child on a resolved incident."""
+    current = (
+        Ticket.objects.select_for_update(no_key=True)
+        .filter(pk=incident.pk)
+        .values_list("is_major_incident", "status")
+        .first()
+    )
+    if current is not None:
+        incident.is_major_incident, incident.status = current
     if not incident.is_major_incident:
         raise TransitionRefused(_("%(ref)s is not a major incident.") % {"ref": incident.reference})
     if incident.status not in OPEN_STATUSES:
         raise TransitionRefused(
             _("The major incident %(ref)s is no longer open.") % {"ref": incident.reference}
         )
+
+
+def _lock(incident: Ticket) -> None:
+    list(Ticket.objects.select_for_update(no_key=True).filter(pk=incident.pk).values_list("pk"))
 
 
 @transaction.atomic
@@ -84,6 +99,7 @@ def unmark(ticket: Ticket, *, actor: User) -> int:
     _require_runner(actor, ticket)
     if not ticket.is_major_incident:
         raise TransitionRefused(_("%(ref)s is not a major incident.") % {"ref": ticket.reference})
+    _lock(ticket)
     children = list(ticket.children.select_for_update(no_key=True).order_by("pk"))
     for child in children:
         _detach(child, ticket, actor=actor)
@@ -241,6 +257,7 @@ def resolve_children(incident: Ticket, *, actor: User, solution: str) -> dict:
     RESOLVED entry (the children, for the e-mail). Called inside lifecycle.resolve."""
     if not incident.is_major_incident:
         return {}
+    _lock(incident)  # attaching waits until this resolution is committed, then is refused
     children = list(
         Ticket.objects.select_for_update(no_key=True, of=("self",))
         .filter(major_incident=incident, status__in=OPEN_STATUSES)
