@@ -18,6 +18,7 @@ _WORK_REQUESTS = [
     "tickets.add_attachment",
     "tickets.view_ticketevent",
     "tickets.view_cannedreply",
+    "tickets.view_statusnotice",
     "accounts.view_organization",
     "accounts.view_user",
     "sla.view_supportplan",
@@ -45,6 +46,10 @@ _SUPERVISE = [
     "tickets.add_cannedreply",
     "tickets.change_cannedreply",
     "tickets.delete_cannedreply",
+    "tickets.run_major_incidents",
+    "tickets.add_statusnotice",
+    "tickets.change_statusnotice",
+    "tickets.delete_statusnotice",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

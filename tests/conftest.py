@@ -67,6 +67,14 @@ def _fresh_calendar_schedules():
     rendering.rendered_entries.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_status_notices():
+    # The banner's notices are kept in memory per process: a rolled-back test leaves none.
+    from tickets import notices
+
+    notices.forget()
+
+
 @pytest.fixture
 def organization(db):
     """A customer with a support contract in force (so its users can file requests)."""

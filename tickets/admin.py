@@ -3,9 +3,10 @@
 from django.contrib import admin
 
 from tickets.console.canned import CannedReplyAdmin
+from tickets.console.notices import StatusNoticeAdmin
 from tickets.console.queue import QueueAdmin
 from tickets.console.request_views import RequestViewsMixin
-from tickets.models import CannedReply, Ticket
+from tickets.models import CannedReply, StatusNotice, Ticket
 
 
 @admin.register(Ticket)
@@ -14,3 +15,4 @@ class TicketAdmin(RequestViewsMixin, QueueAdmin):
 
 
 admin.site.register(CannedReply, CannedReplyAdmin)
+admin.site.register(StatusNotice, StatusNoticeAdmin)

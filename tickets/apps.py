@@ -6,3 +6,6 @@ class TicketsConfig(AppConfig):
     name = "tickets"
     # Not "Requests": that is the model, and the breadcrumb would say it twice.
     verbose_name = _("Request desk")
+
+    def ready(self):
+        from tickets import notices  # noqa: F401  (its signal handlers drop the cached banner)

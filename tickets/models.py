@@ -137,6 +137,19 @@ class Ticket(models.Model):
         related_name="executed_tickets",
     )
     related = models.ManyToManyField("self", verbose_name=_("related requests"), blank=True)
+    # A major incident (tickets.lifecycle.incidents): a parent with children attached; its
+    # public title is what their customers see of it (never its subject or organisation).
+    is_major_incident = models.BooleanField(_("major incident"), default=False)
+    incident_title = models.CharField(_("incident title for customers"), max_length=200, blank=True)
+    major_incident = models.ForeignKey(
+        "self",
+        verbose_name=_("part of the major incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        db_index=False,  # a partial index below, built concurrently
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
@@ -203,6 +216,7 @@ class Ticket(models.Model):
         permissions = [
             ("assign_others", _("Can assign requests to other engineers")),
             ("view_reports", _("Can view reports")),
+            ("run_major_incidents", _("Can mark and unmark major incidents")),
         ]
         # The partial indexes name their statuses by group; as lists, because that is how their
         # migrations store them (a tuple would compare unequal and rebuild the index).
@@ -219,6 +233,17 @@ class Ticket(models.Model):
                 condition=Q(status__in=list(OPEN_STATUSES)),
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # A major incident's children; the open major incidents (console, notices).
+            models.Index(
+                fields=["major_incident", "status"],
+                name="ticket_incident_children",
+                condition=Q(major_incident__isnull=False),
+            ),
+            models.Index(
+                fields=["-created_at"],
+                name="ticket_major_incidents",
+                condition=Q(is_major_incident=True),
+            ),
             # The console's home: open work per engineer, counted from the index alone.
             models.Index(
                 fields=["assignee"],
@@ -445,6 +470,11 @@ class TicketEvent(models.Model):
         SLA_AT_RISK = "sla_at_risk", _("SLA target at risk")
         SLA_BREACHED = "sla_breached", _("SLA target missed")
         ESCALATED = "escalated", _("Critical request not taken: supervisors alerted")
+        INCIDENT_MARKED = "incident_marked", _("Marked as a major incident")
+        INCIDENT_UNMARKED = "incident_unmarked", _("No longer a major incident")
+        INCIDENT_ATTACHED = "incident_attached", _("Attached to a major incident")
+        INCIDENT_DETACHED = "incident_detached", _("Detached from the major incident")
+        INCIDENT_UPDATE = "incident_update", _("Update on the major incident")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -558,3 +588,7 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.event_id} {self.channel} {self.target}"
+
+
+# The status banner lives in its own module; imported here so that Django registers it.
+from tickets.status_notice import StatusNotice  # noqa: E402, F401

@@ -16,6 +16,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import mailers
@@ -26,7 +27,7 @@ from django.utils import formats, timezone, translation
 
 from accounts.models import STAFF_ROLES, Role, User
 from proftiket.mail import mail_message, render_mail
-from tickets import outbox, sla_tracking
+from tickets import incident_mail, outbox, sla_tracking
 from tickets.models import Delivery, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ CUSTOMER_EVENTS = frozenset(
         Kind.AUTO_CLOSED,
         Kind.SPLIT,
         Kind.AUTO_CLOSE_REMINDER,
+        Kind.INCIDENT_UPDATE,
     }
 )
 # ... and those that go to the engineer (or, with none assigned, as NEW_REQUEST_NOTIFY says).
@@ -96,7 +98,9 @@ def recipients(event) -> list[tuple[User | TeamAddress, str]]:
     ticket = event.ticket
     assignee = ticket.assignee if ticket.assignee_id and ticket.assignee.is_active else None
     result = []
-    if event.kind in CUSTOMER_EVENTS and event.is_public and ticket.requester.is_active:
+    if incident_mail.broadcast(event):  # a major incident's step: one e-mail per person
+        result.extend(incident_mail.recipients(event) if event.is_public else [])
+    elif event.kind in CUSTOMER_EVENTS and event.is_public and ticket.requester.is_active:
         result.append((ticket.requester, "customer"))
     if event.kind in STAFF_EVENTS and (event.actor is None or not event.actor.is_staff):
         staff = [assignee] if assignee else _unassigned_support()
@@ -132,6 +136,8 @@ class EmailChannel:
 
     def wants(self, event) -> bool:
         """Whether anyone may get an e-mail about this entry (no queries: asked on writing)."""
+        if incident_mail.covered(event):  # a child's copy: told by the incident's entry
+            return False
         return event.kind in NOTIFIED_EVENTS and (event.is_public or event.kind in SLA_EVENTS)
 
     def deliver(self, events) -> list[int]:
@@ -168,13 +174,16 @@ class EmailChannel:
     def send_once(self, connection, event, person, audience: str, rendered=None) -> None:
         """Render and send one e-mail, its Delivery row written in the same transaction."""
         rendered = {} if rendered is None else rendered
-        if (audience, person.language) not in rendered:
+        key = (audience, person.language)
+        template, context = "ticket_event", _context
+        if audience == incident_mail.AUDIENCE:  # names the person's own requests
+            key += (person.pk,)
+            template, context = "incident_update", partial(incident_mail.context, person=person)
+        if key not in rendered:
             with translation.override(person.language):
-                context = _context(event, audience)
-            rendered[audience, person.language] = render_mail(
-                template="ticket_event", context=context, language=person.language
-            )
-        message = mail_message(*rendered[audience, person.language], to=person.email)
+                data = context(event, audience)
+            rendered[key] = render_mail(template=template, context=data, language=person.language)
+        message = mail_message(*rendered[key], to=person.email)
         marker = {"event": event, "channel": self.name, "target": _target(person)}
         try:
             with transaction.atomic():

@@ -31,11 +31,17 @@ class ConsoleActionForm(ActionForm):
         empty_value=None,
         required=False,
     )
+    incident = forms.CharField(
+        label=_("Major incident"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "PT-…", "size": 8}),
+    )
 
     def clean(self):
-        # A missing or stale engineer or priority is reported by the action that needs it,
-        # not as "no action selected" by the admin.
-        for name in ("engineer", "priority"):
+        # A missing or stale engineer, priority or incident is reported by the action that
+        # needs it, not as "no action selected" by the admin.
+        for name in ("engineer", "priority", "incident"):
             self._errors.pop(name, None)
         return super().clean()
 

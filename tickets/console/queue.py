@@ -19,7 +19,8 @@ from tickets.console.filters import (
 )
 from tickets.console.forms import ConsoleActionForm
 from tickets.console.sla_display import sla_state, sla_text
-from tickets.models import Ticket
+from tickets.lifecycle import incidents
+from tickets.models import REFERENCE_PREFIX, Ticket
 from tickets.paging import CappedPaginator, LookaheadPaginator, page_number
 
 # Most urgent first: priority, then the SLA resolution due time (none last), then age;
@@ -62,7 +63,13 @@ class QueueAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     action_form = ConsoleActionForm
-    actions = ["take_selected", "assign_selected", "set_priority_of_selected", "close_selected"]
+    actions = [
+        "take_selected",
+        "assign_selected",
+        "set_priority_of_selected",
+        "attach_selected_to_incident",
+        "close_selected",
+    ]
 
     def get_queryset(self, request):
         # The same rule as the portal's (tickets.access): support staff see every request.
@@ -95,11 +102,25 @@ class QueueAdmin(admin.ModelAdmin):
     @admin.display(description=_("subject"), ordering="subject")
     def subject_line(self, obj):
         return format_html(
-            '<span class="console-subject">{}</span><span class="console-sub">{} · {}</span>',
+            '<span class="console-subject">{}{}</span><span class="console-sub">{} · {}</span>',
             obj.subject,
+            self._incident_badge(obj),
             obj.organization.name,
             obj.get_type_display(),
         )
+
+    @staticmethod
+    def _incident_badge(obj):
+        """A major incident, or a request attached to one (from the row itself: no query)."""
+        if obj.is_major_incident:
+            return format_html(' <span class="console-incident">{}</span>', _("major incident"))
+        if obj.major_incident_id:
+            return format_html(
+                ' <span class="console-incident-child">→ {}{}</span>',
+                REFERENCE_PREFIX,
+                obj.major_incident_id,
+            )
+        return ""
 
     @admin.display(description=_("priority"), ordering="priority")
     def priority_badge(self, obj):
@@ -211,6 +232,29 @@ class QueueAdmin(admin.ModelAdmin):
                 count,
             ),
             priority=Ticket.Priority(priority).label,
+        )
+
+    @admin.action(description=_("Attach to the major incident…"), permissions=["change"])
+    def attach_selected_to_incident(self, request, queryset):
+        reference = (request.POST.get("incident") or "").strip()[:20]
+        incident = self.get_queryset(request).by_reference(reference).first()
+        if incident is None or not incident.is_major_incident:
+            self.message_user(
+                request,
+                _("Give the ID of a major incident (PT-…). Nothing has been changed."),
+                messages.ERROR,
+            )
+            return
+        self._for_each(
+            request,
+            queryset,
+            lambda ticket: incidents.attach(ticket, incident=incident, actor=request.user),
+            lambda count: ngettext(
+                "%(count)d request attached to the major incident %(ref)s.",
+                "%(count)d requests attached to the major incident %(ref)s.",
+                count,
+            ),
+            ref=incident.reference,
         )
 
     @admin.action(description=_("Close (for example, duplicates)"), permissions=["change"])

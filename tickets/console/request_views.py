@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.urls import path
 
 from proftiket import errors
-from tickets.console import actions, canned, presence, workspace
+from tickets.console import actions, canned, incident_views, presence, workspace
 
 
 def posting(view):
@@ -49,6 +49,12 @@ class RequestViewsMixin:
             route("<int:object_id>/set/<str:prop>/", self.property_view, "set"),
             route("<int:object_id>/split/<int:comment_id>/", self.split_view, "split"),
             route("<int:object_id>/link/", self.link_view, "link"),
+            route("<int:object_id>/incident/<str:step>/", self.incident_view, "incident"),
+            route(
+                "<int:object_id>/incident/detach/<int:child_id>/",
+                self.incident_detach_view,
+                "incident_detach",
+            ),
             route("<int:object_id>/presence/", self.presence_view, "presence"),
             route("<int:object_id>/canned/", self.canned_list_view, "canned"),
             route("<int:object_id>/canned/<int:reply_id>/", self.canned_view, "canned_insert"),
@@ -104,6 +110,22 @@ class RequestViewsMixin:
     @posting
     def link_view(self, request, ticket):
         return actions.link(self, request, ticket)
+
+    @posting
+    def incident_view(self, request, ticket, step):
+        steps = {
+            "mark": incident_views.mark,
+            "unmark": incident_views.unmark,
+            "attach": incident_views.attach,
+            "update": incident_views.update,
+        }
+        if step not in steps:
+            raise Http404
+        return steps[step](self, request, ticket)
+
+    @posting
+    def incident_detach_view(self, request, ticket, child_id):
+        return incident_views.detach(self, request, ticket, child_id)
 
     @posting
     def presence_view(self, request, ticket):

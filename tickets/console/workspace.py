@@ -16,6 +16,7 @@ from tickets import access, lifecycle
 from tickets.console import rendering
 from tickets.console.forms import ComposeForm, engineers
 from tickets.console.sla_display import sla_explanation
+from tickets.lifecycle import incidents
 from tickets.models import Ticket
 from tickets.timeline import support_timeline
 
@@ -30,6 +31,8 @@ FRAGMENTS = {
 }
 # Status buttons in the head; request_info and resolve are modes of the compose box.
 BUTTON_ACTIONS = (Action.TAKE, Action.REOPEN, Action.CLOSE)
+# A major incident's children listed in its workspace (the page must not grow without end).
+CHILDREN_SHOWN = 100
 
 
 def workspace_url(ticket) -> str:
@@ -60,6 +63,7 @@ def load(request, object_id) -> Ticket | None:
     tickets = (
         access.visible_tickets(request.user)
         .select_related("organization", "requester", "assignee", "contract", "plan__calendar")
+        .select_related("major_incident")
         .prefetch_related("plan__targets")
         .filter(pk=object_id)
         .order_by()  # one row by its key: no sort for the planner to consider
@@ -132,6 +136,7 @@ def context(
         "type_options": _options(Ticket.Type.choices, ticket.type),
         "shown_executors": ",".join(str(pk) for pk in sorted(u.pk for u in executors)),
         "related": list(ticket.related.order_by("pk")),
+        "incident": _incident(user, ticket),
         "urls": {
             "workspace": workspace_url(ticket),
             "history": reverse("admin:tickets_ticket_history", args=[ticket.pk]),
@@ -139,6 +144,19 @@ def context(
             "canned": reverse("admin:tickets_ticket_canned", args=[ticket.pk]),
             "compose": reverse("admin:tickets_ticket_compose", args=[ticket.pk]),
         },
+    }
+
+
+def _incident(user, ticket) -> dict:
+    """The major-incident box: the children of an incident (one query), or a child's parent."""
+    children = []
+    if ticket.is_major_incident:
+        rows = ticket.children.select_related("organization").order_by("pk")
+        children = list(rows[: CHILDREN_SHOWN + 1])
+    return {
+        "children": children[:CHILDREN_SHOWN],
+        "more_children": len(children) > CHILDREN_SHOWN,
+        "can_run": incidents.can_run(user),
     }
 
 

@@ -8,7 +8,8 @@ nothing else.
 
 - .rules: who may do what from which status (Party, Action, TRANSITIONS, can, …);
 - .actions: the customers' and support's actions on one request;
-- .batch: the scheduled, set-based work (automatic closing, reminders, record_many).
+- .batch: the scheduled, set-based work (automatic closing, reminders, record_many);
+- .incidents: major incidents (mark, attach children, updates to all, the resolution cascade).
 """
 
 from tickets.lifecycle.actions import (

@@ -1,8 +1,8 @@
 """The lifecycle's actions: each one domain action on one request, in one transaction.
 
-Each checks the rules (tickets.lifecycle.rules), applies the change with a guarded UPDATE so
-that a concurrent change is refused instead of overwritten, writes the TicketEvent and, in
-the same transaction, asks the outbox (tickets.outbox) to dispatch it.
+Each checks the rules (tickets.lifecycle.rules), applies the change with a guarded UPDATE (a
+concurrent change is refused, not overwritten), writes the TicketEvent and, in the same
+transaction, asks the outbox (tickets.outbox) to dispatch it. Major incidents: .incidents.
 
 What is refused as "changed meanwhile": a change of status, or of a field the person decided
 on (the version they loaded), made by someone else in between. Adding a message never is:
@@ -22,6 +22,7 @@ from accounts.models import User
 from sla.models import Contract, active_contract
 from tickets import attachments as attachment_rules
 from tickets import outbox, sla_tracking
+from tickets.lifecycle import incidents
 from tickets.lifecycle.rules import (
     CLOSE_REASONS,
     TRANSITIONS,
@@ -92,10 +93,7 @@ def _touch(ticket: Ticket, *, expected_version: int | None = None, **updates) ->
 
 
 def _note_activity(ticket: Ticket, **updates) -> None:
-    """A message was added: last activity (and derived fields) move, the version does not.
-
-    No guard: a message conflicts with nobody, so it is never refused as "changed meanwhile".
-    """
+    """A message moves the last activity, not the version: unguarded, it conflicts with nobody."""
     now = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now, **updates)
     for field, value in updates.items():
@@ -120,6 +118,7 @@ def _move(
     note: str = "",
     comment: Comment | None = None,
     now=None,
+    data: dict | None = None,
     **updates,
 ) -> TicketEvent:
     """Change the status as the table says, guarded against a concurrent change."""
@@ -156,6 +155,7 @@ def _move(
         from_status=old,
         to_status=transition.target,
         comment=comment,
+        data=data,
         at=now,
     )
 
@@ -297,6 +297,7 @@ def dispute(ticket: Ticket, *, actor: User, reason: str, files: Sequence = ()) -
         raise TransitionRefused(_("Please explain why the solution does not work for you."))
     require(actor, ticket, Action.DISPUTE)
     comment = _add_comment(ticket, author=actor, body=reason, internal=False, files=files)
+    incidents.leave_on_dispute(ticket, actor=actor)  # a disputed child leaves its incident
     return _move(ticket, Action.DISPUTE, actor=actor, note=reason, comment=comment)
 
 
@@ -503,7 +504,9 @@ def resolve(ticket: Ticket, *, actor: User, solution: str, files: Sequence = ())
         raise TransitionRefused(_("Describe the solution for the customer."))
     require(actor, ticket, Action.RESOLVE)
     comment = _add_comment(ticket, author=actor, body=solution, internal=False, files=files)
-    _move(ticket, Action.RESOLVE, actor=actor, comment=comment, **_first_response(ticket, actor))
+    cascade = incidents.resolve_children(ticket, actor=actor, solution=solution)
+    answered = _first_response(ticket, actor)
+    _move(ticket, Action.RESOLVE, actor=actor, comment=comment, data=cascade, **answered)
     return comment
 
 

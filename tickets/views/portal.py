@@ -222,7 +222,17 @@ def _detail_context(request, ticket, **forms):
         "Status": Ticket.Status,
         "Kind": TicketEvent.Kind,
         "auto_close_days": sla_tracking.auto_close_days(ticket),
+        "incident_title": _incident_title(ticket),
     }
+
+
+def _incident_title(ticket) -> str:
+    """The public title of the major incident this request is part of (its only trace here:
+    never the incident request, its organisation or its other requests)."""
+    if ticket.major_incident_id is None:
+        return ""
+    incident = Ticket.objects.filter(pk=ticket.major_incident_id).values_list("incident_title")
+    return next(iter(incident), ("",))[0]
 
 
 def _solution_in_force_since(ticket, events):
