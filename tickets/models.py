@@ -445,6 +445,7 @@ class TicketEvent(models.Model):
         SLA_AT_RISK = "sla_at_risk", _("SLA target at risk")
         SLA_BREACHED = "sla_breached", _("SLA target missed")
         ESCALATED = "escalated", _("Critical request not taken: supervisors alerted")
+        RATED = "rated", _("Rated by the customer")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -487,6 +488,29 @@ class TicketEvent(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.get_kind_display()}"
+
+
+class Rating(models.Model):
+    """The customer's satisfaction with a closed request (1–5): at most one per request."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rated by"), on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("rated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        indexes = [models.Index(fields=["created_at"], include=["score"], name="rating_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_1_to_5")
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.score}"
 
 
 class CannedReply(models.Model):
