@@ -3,6 +3,7 @@ from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from proftiket import views
+from tickets.console import availability
 from tickets.console import home as console_home
 from tickets.views import satisfaction
 
@@ -30,5 +31,10 @@ urlpatterns = [
     path("rate/<str:token>/<int:score>/", satisfaction.rate_by_link, name="rating"),
     # The console's index is the engineer's home (before the admin's own index at the same URL).
     path("admin/", admin.site.admin_view(console_home.index), name="console_home"),
+    path(
+        "admin/availability/",
+        admin.site.admin_view(availability.toggle),
+        name="console_availability",
+    ),
     path("admin/", admin.site.urls),
 ]

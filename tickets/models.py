@@ -318,6 +318,12 @@ class Ticket(models.Model):
                 name="ticket_resolved_reminder",
                 condition=Q(status=TicketStatus.RESOLVED, auto_close_reminder_at__isnull=False),
             ),
+            # Automatic assignment: a plan's new requests nobody has yet (a handful).
+            models.Index(
+                fields=["plan", "created_at"],
+                name="ticket_new_unassigned",
+                condition=Q(status=TicketStatus.NEW, assignee__isnull=True),
+            ),
             models.Index(
                 fields=["first_response_due_at"],
                 name="ticket_awaiting_first_response",

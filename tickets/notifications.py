@@ -27,6 +27,7 @@ from django.utils import formats, timezone, translation
 from accounts.models import STAFF_ROLES, Role, User
 from proftiket.mail import mail_message, render_mail
 from tickets import outbox, satisfaction, sla_tracking
+from tickets.lifecycle import assignment
 from tickets.models import Delivery, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -314,6 +315,7 @@ def _context(event, audience: str) -> dict:
         "sla_target": _target_label(event.data.get("target")),
         "assignee": ticket.assignee.full_name if ticket.assignee_id else "",
         "auto_close_days": sla_tracking.auto_close_days(ticket),
+        "assignment_rule": assignment.rule_label(event.data.get("rule")),
         **_rating_context(event, audience),
     }
 

@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import ngettext
 
 from tickets import access
+from tickets.lifecycle.assignment import rule_label
 
 register = template.Library()
 
@@ -39,3 +40,9 @@ def counted(opts, count) -> str:
     if words is None:
         return f"{str(opts.verbose_name_plural).capitalize()}: {count}"
     return words(count) % {"count": count}
+
+
+@register.filter
+def assignment_rule(rule: str) -> str:
+    """The automatic-assignment rule of a history entry, as people read it."""
+    return rule_label(rule)
