@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.models import Language, Organization, Role, User
 from accounts.services import set_role
+from proftiket import demo_history
 from sla.models import Contract, PlanTarget, SupportPlan, default_calendar
 from tickets import lifecycle, notifications
 from tickets.models import CannedReply, Ticket
@@ -302,10 +303,12 @@ def seed_canned_replies() -> None:
 
 
 def seed() -> list[DemoUser]:
-    """All demo data: organisations and users, contracts, reply templates, requests."""
+    """All demo data: organisations and users, contracts, reply templates, requests, and two
+    years of history behind them (proftiket.demo_history)."""
     users = seed_accounts()
     seed_contracts()
     seed_canned_replies()
     with notifications.muted():
         seed_tickets(users)
+    demo_history.seed_history(users, count=demo_history.HISTORY_REQUESTS)
     return DEMO_USERS
