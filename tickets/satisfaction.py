@@ -154,15 +154,9 @@ def rate(ticket: Ticket, *, rater: User, score: int, comment: str = "", now=None
     now = now or timezone.now()
     if score not in SCORES:
         raise RatingRefused(_("Choose a rating from 1 to 5."))
-    if existing_rating(ticket) is not None:
-        raise AlreadyRated(already_rated_message(ticket))
+    check_open_to_rating(ticket)
     if rater.pk != ticket.requester_id or not rater.is_active:
         raise RatingRefused(_("Only the person who filed the request can rate it."))
-    if not is_rateable(ticket):
-        raise RatingRefused(
-            _("%(ref)s can be rated once it is closed with its solution.")
-            % {"ref": ticket.reference}
-        )
     comment = comment.strip()[:COMMENT_MAX_LENGTH]
     try:
         with transaction.atomic():
@@ -174,6 +168,17 @@ def rate(ticket: Ticket, *, rater: User, score: int, comment: str = "", now=None
     ticket.rating = rating
     _record(ticket, rater, score, now)
     return rating
+
+
+def check_open_to_rating(ticket: Ticket) -> None:
+    """Refuse (RatingRefused) unless the request is closed with its solution and not rated."""
+    if existing_rating(ticket) is not None:
+        raise AlreadyRated(already_rated_message(ticket))
+    if not is_rateable(ticket):
+        raise RatingRefused(
+            _("%(ref)s can be rated once it is closed with its solution.")
+            % {"ref": ticket.reference}
+        )
 
 
 def already_rated_message(ticket: Ticket) -> str:

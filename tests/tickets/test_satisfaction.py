@@ -394,3 +394,10 @@ def test_a_deactivated_requester_cannot_rate(client, customer, agent):
     customer.save()
     assert client.post(link(ticket, 5), {"score": "5"}).status_code == 400
     assert not Rating.objects.exists()
+
+
+def test_a_link_of_a_request_not_closed_says_so_when_opened(client, customer, agent):
+    ticket = resolved(customer, agent)
+    response = client.get(link(ticket, 5))
+    assert response.status_code == 400
+    assert "можно оценить, когда оно закрыто" in page_text(response)

@@ -85,6 +85,9 @@ def waiting(plan: SupportPlan):
 def assign_waiting(plan: SupportPlan, *, now=None, limit: int = JOB_BATCH) -> list[Ticket]:
     """Assign the plan's waiting queue, in order, to the agents on duty; the ones assigned."""
     now = now or timezone.now()
+    # Nobody on duty, or nothing waiting (the job's usual minute): no lock taken at all.
+    if not waiting(plan).exists():
+        return []
     agents = agents_on_duty(plan, now=now)
     if not agents:
         return []

@@ -151,7 +151,9 @@ def _detail_context(request, ticket, **forms):
         "Status": Ticket.Status,
         "Kind": TicketEvent.Kind,
         "auto_close_days": sla_tracking.auto_close_days(ticket),
-        "rating": satisfaction.existing_rating(ticket),
+        "rating": satisfaction.existing_rating(ticket)
+        if satisfaction.is_rateable(ticket)
+        else None,
         "rating_asked": satisfaction.is_asked(request.user, ticket),
         "rating_form": forms.get("rating_form") or RatingForm(),
     }

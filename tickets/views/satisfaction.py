@@ -23,8 +23,7 @@ def rate_by_link(request, token, score):
         return errors.method_not_allowed(["GET", "POST"])
     try:
         ticket = satisfaction.ticket_of_link(token)
-        if satisfaction.existing_rating(ticket) is not None:
-            raise satisfaction.AlreadyRated(satisfaction.already_rated_message(ticket))
+        satisfaction.check_open_to_rating(ticket)
     except satisfaction.RatingRefused as refusal:
         return _refused(request, refusal)
     if request.method != "POST":
