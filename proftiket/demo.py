@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Language, Organization, Role, User
@@ -57,13 +58,16 @@ def seed_accounts() -> dict[str, User]:
             name=name, defaults={**fields, "is_active": True}
         )
     users = {}
+    # One hash for every demo login (the password is public anyway): hashing it per user took
+    # most of a `seed_demo` run, and it runs on every `make run`.
+    encoded = make_password(DEMO_PASSWORD)
     for demo in DEMO_USERS:
         user = User.objects.filter(email=demo.email).first() or User(email=demo.email)
         user.full_name = demo.full_name
         user.organization = organizations.get(demo.organization)
         user.language = user.language or Language.RUSSIAN
         user.is_active = True
-        user.set_password(DEMO_PASSWORD)
+        user.password = encoded
         set_role(user, role=demo.role, actor=None)
         users[demo.email] = user
     return users
