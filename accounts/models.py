@@ -110,6 +110,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="+",
     )
 
+    # Support staff mark themselves away in the console (tickets.console.availability):
+    # automatic assignment passes over an agent while this is set.
+    away_since = models.DateTimeField(
+        _("away since"),
+        null=True,
+        blank=True,
+        help_text=_("Set while the engineer is away: automatic assignment passes them over."),
+    )
+
     objects = UserManager()
 
     USERNAME_FIELD = "email"
@@ -155,6 +164,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_staff(self):
         return self.role in STAFF_ROLES
+
+    @property
+    def is_away(self):
+        return self.away_since is not None
 
     @property
     def is_customer(self):

@@ -6,6 +6,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -203,3 +204,14 @@ def invite_colleague(*, manager: User, email: str, **details) -> None:
             "support": settings.SUPPORT_CONTACT,
         },
     )
+
+
+def set_availability(user: User, *, available: bool, now=None) -> None:
+    """Support staff mark themselves available or away (automatic assignment skips the away)."""
+    if not user.is_staff:
+        raise PermissionDenied
+    away_since = None if available else (now or timezone.now())
+    if user.is_away == (away_since is not None):
+        return
+    User.objects.filter(pk=user.pk).update(away_since=away_since)
+    user.away_since = away_since

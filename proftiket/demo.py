@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Language, Organization, Role, User
 from accounts.services import set_role
+from proftiket import demo_history
 from sla.models import Contract, PlanTarget, SupportPlan, default_calendar
 from tickets import lifecycle, notifications
 from tickets.models import CannedReply, Ticket
@@ -56,13 +58,16 @@ def seed_accounts() -> dict[str, User]:
             name=name, defaults={**fields, "is_active": True}
         )
     users = {}
+    # One hash for every demo login (the password is public anyway): hashing it per user took
+    # most of a `seed_demo` run, and it runs on every `make run`.
+    encoded = make_password(DEMO_PASSWORD)
     for demo in DEMO_USERS:
         user = User.objects.filter(email=demo.email).first() or User(email=demo.email)
         user.full_name = demo.full_name
         user.organization = organizations.get(demo.organization)
         user.language = user.language or Language.RUSSIAN
         user.is_active = True
-        user.set_password(DEMO_PASSWORD)
+        user.password = encoded
         set_role(user, role=demo.role, actor=None)
         users[demo.email] = user
     return users
@@ -302,10 +307,12 @@ def seed_canned_replies() -> None:
 
 
 def seed() -> list[DemoUser]:
-    """All demo data: organisations and users, contracts, reply templates, requests."""
+    """All demo data: organisations and users, contracts, reply templates, requests, and two
+    years of history behind them (proftiket.demo_history)."""
     users = seed_accounts()
     seed_contracts()
     seed_canned_replies()
     with notifications.muted():
         seed_tickets(users)
+    demo_history.seed_history(users, count=demo_history.HISTORY_REQUESTS)
     return DEMO_USERS

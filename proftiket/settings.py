@@ -301,6 +301,10 @@ OUTBOX_SWEEP_AFTER = timedelta(minutes=env.int("OUTBOX_SWEEP_AFTER_MINUTES", def
 # ... and gives up (logged) on those still pending after this.
 OUTBOX_GIVE_UP_AFTER = timedelta(hours=env.int("OUTBOX_GIVE_UP_AFTER_HOURS", default=72))
 
+# Customer satisfaction (tickets.satisfaction): how long after closing a request can be rated,
+# and how long the signed one-click links of the closing e-mail stay valid.
+RATING_WINDOW = timedelta(days=env.int("RATING_WINDOW_DAYS", default=30))
+
 # --- Security: production defaults whenever DEBUG is off ---
 # Behind a reverse proxy that terminates TLS, overwrites X-Forwarded-Proto and appends the
 # client's address to X-Forwarded-For (docker-compose sets it). Without a proxy these headers

@@ -3,7 +3,9 @@ from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from proftiket import guides, views
+from tickets.console import availability
 from tickets.console import home as console_home
+from tickets.views import satisfaction
 
 admin.site.site_header = _("ProfTicket: support console")
 admin.site.site_title = _("ProfTicket")
@@ -27,7 +29,14 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("reports/", include("tickets.report_urls")),
+    # The one-click links of the closing e-mail: signed, no login needed.
+    path("rate/<str:token>/<int:score>/", satisfaction.rate_by_link, name="rating"),
     # The console's index is the engineer's home (before the admin's own index at the same URL).
     path("admin/", admin.site.admin_view(console_home.index), name="console_home"),
+    path(
+        "admin/availability/",
+        admin.site.admin_view(availability.toggle),
+        name="console_availability",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -56,7 +56,14 @@ class SupportPlanForm(forms.ModelForm):
 
     class Meta:
         model = SupportPlan
-        fields = ["name", "description", "covered_types", "calendar", "auto_close_working_days"]
+        fields = [
+            "name",
+            "description",
+            "covered_types",
+            "calendar",
+            "auto_close_working_days",
+            "auto_assignment",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,7 +76,7 @@ class SupportPlanForm(forms.ModelForm):
 @admin.register(SupportPlan)
 class SupportPlanAdmin(admin.ModelAdmin):
     form = SupportPlanForm
-    list_display = ["name", "calendar", "auto_close_working_days"]
+    list_display = ["name", "calendar", "auto_close_working_days", "auto_assignment"]
     list_select_related = ["calendar"]
     inlines = [PlanTargetInline]
 

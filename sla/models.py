@@ -3,6 +3,7 @@
 import zoneinfo
 from datetime import date, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -155,6 +156,11 @@ class WorkingDayOverride(models.Model):
 class SupportPlan(models.Model):
     """A support package: which requests it covers, on which hours, with which targets."""
 
+    class AutoAssignment(models.TextChoices):
+        OFF = "", _("Off: engineers take requests, supervisors assign them")
+        ROUND_ROBIN = "round_robin", _("Round robin among the agents on duty")
+        LEAST_OPEN = "least_open", _("The agent on duty with the least open work")
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     covered_types = models.JSONField(
@@ -170,6 +176,17 @@ class SupportPlan(models.Model):
         default=10,
         help_text=_(
             "A resolved request the customer does not answer closes after this many working days."
+        ),
+    )
+    auto_assignment = models.CharField(
+        _("automatic assignment"),
+        max_length=20,
+        choices=AutoAssignment,
+        blank=True,
+        default=AutoAssignment.OFF,
+        help_text=_(
+            "New requests go to an agent on duty: within the calendar's hours, and not marked "
+            "away in the console. Blocking Problems are assigned first."
         ),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -188,6 +205,35 @@ class SupportPlan(models.Model):
     def targets_for(self, priority: int) -> "PlanTarget | None":
         """The targets of one priority (from the prefetched rows when there are any)."""
         return next((t for t in self.targets.all() if t.priority == priority), None)
+
+
+class AssignmentCursor(models.Model):
+    """Where a plan's automatic assignment stands: whom it gave a request last.
+
+    Its row is locked (SELECT … FOR UPDATE) while an assignment is decided, so concurrent
+    filings under the plan take turns and no two read the same turn or the same workload.
+    """
+
+    plan = models.OneToOneField(
+        SupportPlan, on_delete=models.CASCADE, related_name="assignment_cursor"
+    )
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last assigned"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assigned = models.PositiveBigIntegerField(_("requests assigned"), default=0)
+    updated_at = models.DateTimeField(_("changed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assignment cursor")
+        verbose_name_plural = _("assignment cursors")
+
+    def __str__(self):
+        return str(self.plan_id)
 
 
 class PlanTarget(models.Model):

@@ -56,6 +56,17 @@ def _shifted_clock(request):
 
 
 @pytest.fixture(autouse=True)
+def _short_demo(request, monkeypatch):
+    """`seed_demo` without its two years of history (thousands of requests, seconds to write):
+    tests that seed the demo to log in or click through get the short demo. The history is
+    tested where it is asked for with the `demo_history` marker (tests/test_demo_history.py)."""
+    if request.node.get_closest_marker("demo_history") is None:
+        from proftiket import demo_history
+
+        monkeypatch.setattr(demo_history, "HISTORY_REQUESTS", 0)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar_schedules():
     # Database rows come and go between tests (and SQLite reuses ids): start each test clean.
     from sla.models import clear_schedule_cache

@@ -46,7 +46,7 @@ from tests.factories import (
     TicketFactory,
     UserFactory,
 )
-from tickets import lifecycle
+from tickets import lifecycle, satisfaction
 
 # One of each kind of value that has broken web applications. Bytes are sent as they are
 # (invalid UTF-8); text is UTF-8 encoded.
@@ -209,7 +209,8 @@ def _parameter_values(world):
         "filename": [world["attachment"].original_name],
         "user_id": [str(world["colleague"].pk)],
         "uidb64": [urlsafe_base64_encode(force_bytes(invited.pk))],
-        "token": [default_token_generator.make_token(invited)],
+        "token": [default_token_generator.make_token(invited), satisfaction.link_token(ticket)],
+        "score": ["1", "5"],  # of a rating link (tickets.satisfaction)
         "comment_id": [str(world["comment"].pk)],
         "action": [a.value for a in lifecycle.Action] + ["reply", "note"],
         "prop": ["priority", "type", "blocks_work", "assignee", "executors"],  # the workspace's

@@ -125,6 +125,31 @@ class WithdrawForm(forms.Form):
     )
 
 
+class RatingForm(forms.Form):
+    """The customer's rating of a closed request: 1 (poor) to 5 (excellent), a comment."""
+
+    SCORE_CHOICES = [
+        (5, _("5 — excellent")),
+        (4, _("4 — good")),
+        (3, _("3 — acceptable")),
+        (2, _("2 — poor")),
+        (1, _("1 — very poor")),
+    ]
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you with how support handled this request?"),
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a rating from 1 to 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 # "Most urgent" means work still to do: a critical request closed last month is not urgent.
 OPEN_FIRST = Case(
     When(status__in=OPEN_STATUSES, then=Value(0)),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tickets import lifecycle, outbox
 from tickets import sla_monitor as monitor  # `sla_monitor` is the job's name here
+from tickets.lifecycle import assignment
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +33,11 @@ def sla_monitor(now=None) -> dict:
 def sweep_outbox(now=None) -> dict:
     """Dispatch the history entries whose notification task was lost (tickets.outbox)."""
     return vars(outbox.sweep(now=now))
+
+
+def assign_waiting(now=None) -> dict:
+    """Automatic assignment of the new requests waiting for an agent on duty (plans with a rule)."""
+    assigned = assignment.assign_all_waiting(now=now)
+    if assigned:
+        logger.info("automatic assignment: %d requests assigned", assigned)
+    return {"assigned": assigned}

@@ -343,6 +343,12 @@ class Ticket(models.Model):
                 name="ticket_resolved_reminder",
                 condition=Q(status=TicketStatus.RESOLVED, auto_close_reminder_at__isnull=False),
             ),
+            # Automatic assignment: a plan's new requests nobody has yet (a handful).
+            models.Index(
+                fields=["plan", "created_at"],
+                name="ticket_new_unassigned",
+                condition=Q(status=TicketStatus.NEW, assignee__isnull=True),
+            ),
             models.Index(
                 fields=["first_response_due_at"],
                 name="ticket_awaiting_first_response",
@@ -475,6 +481,7 @@ class TicketEvent(models.Model):
         INCIDENT_ATTACHED = "incident_attached", _("Attached to a major incident")
         INCIDENT_DETACHED = "incident_detached", _("Detached from the major incident")
         INCIDENT_UPDATE = "incident_update", _("Update on the major incident")
+        RATED = "rated", _("Rated by the customer")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -519,42 +526,27 @@ class TicketEvent(models.Model):
         return f"{self.ticket_id}: {self.get_kind_display()}"
 
 
-class CannedReply(models.Model):
-    """A reply template agents insert into the compose box: a title, the text in Russian and
-    English, and placeholders (tickets.console.canned) filled in for the request at hand."""
+class Rating(models.Model):
+    """The customer's satisfaction with a closed request (1–5): at most one per request."""
 
-    title = models.CharField(_("title"), max_length=120, unique=True)
-    body_ru = models.TextField(_("text in Russian"))
-    body_en = models.TextField(
-        _("text in English"),
-        blank=True,
-        help_text=_("For customers who read in English; the Russian text is used if empty."),
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rated by"), on_delete=models.PROTECT
     )
-    is_active = models.BooleanField(
-        _("offered to engineers"), default=True, help_text=_("Untick instead of deleting.")
-    )
-    # Counted with an F() update when an engineer inserts it: the popular ones come first.
-    usage_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    created_at = models.DateTimeField(_("rated"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("reply template")
-        verbose_name_plural = _("reply templates")
-        ordering = ["title"]
-        indexes = [
-            models.Index(
-                fields=["-usage_count", "title"],
-                name="canned_reply_popular",
-                condition=Q(is_active=True),
-            )
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        indexes = [models.Index(fields=["created_at"], include=["score"], name="rating_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_1_to_5")
         ]
 
     def __str__(self):
-        return self.title
-
-    def body_for(self, language: str) -> str:
-        """The text in this language, or in Russian when there is none."""
-        return self.body_en if language == "en" and self.body_en.strip() else self.body_ru
+        return f"{self.ticket_id}: {self.score}"
 
 
 class Delivery(models.Model):
@@ -590,5 +582,7 @@ class Delivery(models.Model):
         return f"{self.event_id} {self.channel} {self.target}"
 
 
-# The status banner lives in its own module; imported here so that Django registers it.
+# Models in modules of their own (this one stays readable); imported here so that Django
+# registers them and `from tickets.models import …` finds them.
+from tickets.canned_reply import CannedReply  # noqa: E402, F401
 from tickets.status_notice import StatusNotice  # noqa: E402, F401

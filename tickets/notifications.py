@@ -27,7 +27,8 @@ from django.utils import formats, timezone, translation
 
 from accounts.models import STAFF_ROLES, Role, User
 from proftiket.mail import mail_message, render_mail
-from tickets import incident_mail, outbox, sla_tracking
+from tickets import incident_mail, outbox, satisfaction, sla_tracking
+from tickets.lifecycle import assignment
 from tickets.models import Delivery, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -58,11 +59,15 @@ SLA_EVENTS = frozenset({Kind.SLA_AT_RISK, Kind.SLA_BREACHED, Kind.ESCALATED})
 # An assignment goes to the engineer who was given the request by someone else (never to the
 # customer: who works on it inside support is support's business; never to oneself).
 ASSIGNMENT_EVENTS = frozenset({Kind.ASSIGNED})
+# A customer's rating of LOW_SCORE or less goes to the supervisors (tickets.satisfaction).
+RATING_EVENTS = frozenset({Kind.RATED})
+# The closing e-mails that ask the customer for a rating, with one-click links.
+RATING_ASKED_EVENTS = frozenset({Kind.CONFIRMED, Kind.AUTO_CLOSED})
 # Events whose note the e-mail quotes (the customer's reason, the new request's number).
 NOTE_EVENTS = frozenset({Kind.DISPUTED, Kind.WITHDRAWN, Kind.SPLIT})
 # The kinds recipients() may name anyone for: the others are never dispatched by e-mail (a
 # new rule in recipients() adds its kind to one of the sets above).
-NOTIFIED_EVENTS = CUSTOMER_EVENTS | STAFF_EVENTS | SLA_EVENTS | ASSIGNMENT_EVENTS
+NOTIFIED_EVENTS = CUSTOMER_EVENTS | STAFF_EVENTS | SLA_EVENTS | ASSIGNMENT_EVENTS | RATING_EVENTS
 
 NEW_REQUEST_NOTIFY_CHOICES = ("on_duty", "team", "all")
 
@@ -114,7 +119,13 @@ def recipients(event) -> list[tuple[User | TeamAddress, str]]:
         result.extend((user, "staff") for user in staff)
     if event.kind in ASSIGNMENT_EVENTS:
         result.extend((user, "staff") for user in _newly_assigned(event))
+    if event.kind in RATING_EVENTS and _is_low_rating(event):
+        result.extend((user, "staff") for user in _active_supervisors())
     return result
+
+
+def _is_low_rating(event) -> bool:
+    return satisfaction.is_low((event.data or {}).get("score"))
 
 
 def _newly_assigned(event) -> list[User]:
@@ -138,6 +149,8 @@ class EmailChannel:
         """Whether anyone may get an e-mail about this entry (no queries: asked on writing)."""
         if incident_mail.covered(event):  # a child's copy: told by the incident's entry
             return False
+        if event.kind in RATING_EVENTS:
+            return _is_low_rating(event)
         return event.kind in NOTIFIED_EVENTS and (event.is_public or event.kind in SLA_EVENTS)
 
     def deliver(self, events) -> list[int]:
@@ -311,7 +324,25 @@ def _context(event, audience: str) -> dict:
         "sla_target": _target_label(event.data.get("target")),
         "assignee": ticket.assignee.full_name if ticket.assignee_id else "",
         "auto_close_days": sla_tracking.auto_close_days(ticket),
+        "assignment_rule": assignment.rule_label(event.data.get("rule")),
+        **_rating_context(event, audience),
     }
+
+
+def _rating_context(event, audience: str) -> dict:
+    """The one-click rating links of a closing e-mail; the rating itself for supervisors."""
+    ticket = event.ticket
+    if event.kind in RATING_EVENTS:
+        rating = satisfaction.existing_rating(ticket)
+        return {
+            "rating_score": (event.data or {}).get("score", ""),
+            "rating_comment": rating.comment if rating else "",
+        }
+    if audience != "customer" or event.kind not in RATING_ASKED_EVENTS:
+        return {}
+    if not satisfaction.is_rateable(ticket) or satisfaction.existing_rating(ticket) is not None:
+        return {}  # rated on the page before this e-mail went out
+    return {"rating_links": satisfaction.rating_links(ticket)}
 
 
 def _local_date(iso_moment: str | None) -> str:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("ageing/", reports.ageing, name="ageing"),
     path("engineers/", reports.engineers, name="engineers"),
     path("closure/", reports.closure, name="closure"),
+    path("satisfaction/", reports.satisfaction, name="satisfaction"),
 ]

@@ -95,10 +95,11 @@ def on_status_change(ticket, *, old: str, new: str, now: datetime) -> dict:
     updates = auto_close_moments(ticket, resolved_at=now) if new == TicketStatus.RESOLVED else {}
     if old == TicketStatus.RESOLVED:
         updates = {"auto_close_at": None, "auto_close_reminder_at": None}
-    return updates | _clock_change(ticket, old=old, new=new, now=now)
+    return updates | clock_change(ticket, old=old, new=new, now=now)
 
 
-def _clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
+def clock_change(ticket, *, old: str, new: str, now: datetime) -> dict:
+    """The clock's part of a change of status: stopped, or restarted with moved due times."""
     # Kept even for requests without targets (a type the plan does not cover, a priority
     # without a target): the targets may appear later, e.g. with another priority.
     if ticket.plan_id is None:
@@ -198,7 +199,7 @@ def auto_close_days(ticket) -> int:
     return ticket.plan.auto_close_working_days
 
 
-def auto_close_moments(ticket, *, resolved_at: datetime) -> dict:
+def auto_close_moments(ticket, *, resolved_at: datetime, calendar=None) -> dict:
     """When a request resolved at `resolved_at` closes by itself, and when we remind the customer.
 
     The customer has the whole of the N-th working day after the resolution day (N from the
@@ -209,7 +210,8 @@ def auto_close_moments(ticket, *, resolved_at: datetime) -> dict:
     # Days begin and end in the customer's support calendar's zone (Moscow by default).
     tz = schedule_of(ticket).tz if ticket.plan_id else timezone.get_default_timezone()
     resolved_day = timezone.localtime(resolved_at, tz).date()
-    calendar = working_day_calendar(resolved_day)
+    # `calendar`: a working-day calendar around that day, when the caller already has one.
+    calendar = calendar or working_day_calendar(resolved_day)
     last_day = clock.add_working_days(calendar, resolved_day, days)
     close_at = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     reminder = None

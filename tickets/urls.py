@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:reference>/confirm/", portal.ticket_confirm, name="confirm"),
     path("<str:reference>/dispute/", portal.ticket_dispute, name="dispute"),
     path("<str:reference>/withdraw/", portal.ticket_withdraw, name="withdraw"),
+    path("<str:reference>/rate/", portal.ticket_rate, name="rate"),
     path(
         "<str:reference>/files/<int:attachment_id>/<str:filename>",
         portal.attachment_download,

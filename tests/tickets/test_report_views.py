@@ -32,7 +32,7 @@ from tickets.reports.filters import Filters
 
 pytestmark = pytest.mark.django_db
 
-STAFF_PAGES = ["overview", "sla", "times", "ageing", "engineers", "closure"]
+STAFF_PAGES = ["overview", "sla", "times", "ageing", "engineers", "closure", "satisfaction"]
 MY_SLA = reverse("reports:my_sla")
 LOGIN = reverse("accounts:login")
 

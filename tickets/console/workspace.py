@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from tickets import access, lifecycle
+from tickets import access, lifecycle, satisfaction
 from tickets.console import rendering
 from tickets.console.forms import ComposeForm, engineers
 from tickets.console.sla_display import sla_explanation
@@ -63,7 +63,7 @@ def load(request, object_id) -> Ticket | None:
     tickets = (
         access.visible_tickets(request.user)
         .select_related("organization", "requester", "assignee", "contract", "plan__calendar")
-        .select_related("major_incident")
+        .select_related("major_incident", "rating")
         .prefetch_related("plan__targets")
         .filter(pk=object_id)
         .order_by()  # one row by its key: no sort for the planner to consider
@@ -124,6 +124,7 @@ def context(
         "refusal": refusal,
         "link_reference": link_reference,
         "sla": sla_explanation(ticket),
+        "rating": satisfaction.existing_rating(ticket),
         "engineers": staff,
         "executors": executors,
         "assignee_options": _options(

@@ -22,7 +22,7 @@ from accounts.models import User
 from sla.models import Contract, active_contract
 from tickets import attachments as attachment_rules
 from tickets import outbox, sla_tracking
-from tickets.lifecycle import incidents
+from tickets.lifecycle import assignment, incidents
 from tickets.lifecycle.rules import (
     CLOSE_REASONS,
     TRANSITIONS,
@@ -253,6 +253,7 @@ def create_ticket(
         ticket.related.add(follow_up_of)
         data["follow_up_of"] = follow_up_of.reference
     _record(ticket, Kind.CREATED, actor=requester, to_status=S.NEW, data=data)
+    assignment.on_filing(ticket)
     return ticket
 
 

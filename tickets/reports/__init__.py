@@ -10,6 +10,7 @@ number of requests. Each page module states exactly which requests it counts:
 - .times: median and 90th percentile of the business times;
 - .ageing: open requests by age;
 - .engineers: per engineer; .closure: how requests end, disputes and reopens;
+- .satisfaction: the customers' ratings by engineer, organisation, type and month;
 - .customer: a customer manager's own SLA report.
 """
 
@@ -20,7 +21,16 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from tickets.reports import ageing, closure, customer, engineers, overview, sla, times
+from tickets.reports import (
+    ageing,
+    closure,
+    customer,
+    engineers,
+    overview,
+    satisfaction,
+    sla,
+    times,
+)
 from tickets.reports.common import Audience, Report
 from tickets.reports.filters import Filters, default_period
 from tickets.reports.tables import Table, csv_lines
@@ -42,6 +52,7 @@ PAGES: dict[str, Page] = {
     "ageing": Page(_("Backlog ageing"), ageing.build),
     "engineers": Page(_("Engineers"), engineers.build),
     "closure": Page(_("Closure"), closure.build),
+    "satisfaction": Page(_("Satisfaction"), satisfaction.build),
 }
 CUSTOMER_PAGE = Page(_("SLA report"), customer.build, customer.exports)
 

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     TEXT = "text"
     COUNT = "count"
     PERCENT = "percent"  # a float 0–100
+    SCORE = "score"  # an average rating, a float 1–5
     DURATION = "duration"  # a timedelta, shown in hours and minutes
     DATETIME = "datetime"
     DATE = "date"
@@ -35,7 +36,7 @@ class Kind(StrEnum):
     TICKET = "ticket"  # a TicketRef
 
 
-NUMERIC = frozenset({Kind.COUNT, Kind.PERCENT, Kind.DURATION})
+NUMERIC = frozenset({Kind.COUNT, Kind.PERCENT, Kind.SCORE, Kind.DURATION})
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ def display_cell(column: Column, value) -> Cell:
             return Cell(formats.number_format(value, force_grouping=True), numeric=True)
         case Kind.PERCENT:
             return Cell(f"{formats.number_format(value, decimal_pos=1)} %", numeric=True)
+        case Kind.SCORE:
+            return Cell(formats.number_format(value, decimal_pos=2), numeric=True)
         case Kind.DURATION:
             return Cell(duration_text(value), numeric=True)
         case Kind.DATETIME:
@@ -178,6 +181,8 @@ def csv_value(column: Column, value, dialect: CsvDialect):
             return int(value)
         case Kind.PERCENT:
             return f"{value:.1f}".replace(".", dialect.decimal)
+        case Kind.SCORE:
+            return f"{value:.2f}".replace(".", dialect.decimal)
         case Kind.DURATION:
             return hours_minutes(value)
         case Kind.DATETIME:  # ISO 8601 in every language: a value for spreadsheets

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tickets import access
+from tickets.lifecycle.assignment import rule_label
 
 register = template.Library()
 
@@ -50,3 +51,9 @@ def counted(opts, count) -> str:
     if words is None:
         return f"{str(opts.verbose_name_plural).capitalize()}: {count}"
     return words(count) % {"count": count}
+
+
+@register.filter
+def assignment_rule(rule: str) -> str:
+    """The automatic-assignment rule of a history entry, as people read it."""
+    return rule_label(rule)

@@ -14,9 +14,16 @@ from django.utils.translation import gettext as _
 
 from proftiket import errors, limits
 from sla.models import active_contract
-from tickets import access, lifecycle, search, sla_tracking
+from tickets import access, lifecycle, satisfaction, search, sla_tracking
 from tickets.attachments import INLINE_CONTENT_TYPES
-from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
+from tickets.forms import (
+    DisputeForm,
+    RatingForm,
+    ReplyForm,
+    TicketFilterForm,
+    TicketForm,
+    WithdrawForm,
+)
 from tickets.models import Ticket, TicketEvent
 from tickets.paging import LookaheadPaginator, page_number
 from tickets.timeline import timeline
@@ -223,6 +230,11 @@ def _detail_context(request, ticket, **forms):
         "Kind": TicketEvent.Kind,
         "auto_close_days": sla_tracking.auto_close_days(ticket),
         "incident_title": _incident_title(ticket),
+        "rating": satisfaction.existing_rating(ticket)
+        if satisfaction.is_rateable(ticket)
+        else None,
+        "rating_asked": satisfaction.is_asked(request.user, ticket),
+        "rating_form": forms.get("rating_form") or RatingForm(),
     }
 
 
@@ -329,6 +341,26 @@ def ticket_dispute(request, reference):
             ticket, actor=request.user, reason=data["reason"], files=data["files"]
         ),
     )
+
+
+@_post_action
+def ticket_rate(request, reference):
+    """The requester rates their closed request (the prompt on its page)."""
+    ticket = access.get_ticket_for_user(request.user, reference)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            satisfaction.rate(
+                ticket, rater=request.user, score=data["score"], comment=data["comment"]
+            )
+        except satisfaction.RatingRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Thank you for your rating!"))
+            return redirect(ticket)
+    context = _detail_context(request, ticket, rating_form=form)
+    return render(request, "tickets/detail.html", context, status=400)
 
 
 def _act_with_form(request, ticket, form, form_name, success_message, action):

@@ -79,6 +79,7 @@ times = _staff_page("times")
 ageing = _staff_page("ageing")
 engineers = _staff_page("engineers")
 closure = _staff_page("closure")
+satisfaction = _staff_page("satisfaction")
 
 
 @login_required
