@@ -2,12 +2,15 @@
 
 import pytest
 from django.apps import apps
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import NotSupportedError, connection, migrations, models
 from django.db.migrations.state import ProjectState
 from django.test.utils import CaptureQueriesContext
 
 from proftiket.migration_ops import (
     AddIndexConcurrentlyOnPostgres,
+    AddPostgresOnlyIndexConcurrently,
     RemoveIndexConcurrentlyOnPostgres,
 )
 
@@ -119,3 +122,43 @@ def test_a_rerun_after_an_interrupted_build_replaces_the_invalid_leftover(states
         valid, definition = cursor.fetchone()
     assert valid
     assert "(author_id, created_at)" in definition
+
+
+GIN = GinIndex(SearchVector("body", config="russian"), name="test_comment_body_fts")
+
+
+@pytest.fixture
+def gin_cleanup():
+    yield
+    if on_postgresql:
+        with connection.schema_editor(atomic=False) as editor:
+            editor.execute(f"DROP INDEX IF EXISTS {editor.quote_name(GIN.name)}")
+
+
+def test_a_postgres_only_index_is_built_concurrently_there_and_nothing_happens_on_sqlite(
+    gin_cleanup,
+):
+    operation = AddPostgresOnlyIndexConcurrently("comment", GIN)
+    state = ProjectState.from_apps(apps)
+    after = state.clone()
+    operation.state_forwards("tickets", after)
+    # Not in the model state: SQLite, rebuilding the table, would try to create it.
+    assert after.models["tickets", "comment"].options.get("indexes", []) == state.models[
+        "tickets", "comment"
+    ].options.get("indexes", [])
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        connection.schema_editor(atomic=False) as editor,
+    ):
+        operation.database_forwards("tickets", editor, state, after)
+    sql = [query["sql"] for query in queries.captured_queries]
+    if not on_postgresql:
+        assert not any("INDEX" in statement for statement in sql)
+        return
+    assert GIN.name in indexes_of_comments()
+    assert any("CREATE INDEX CONCURRENTLY" in statement for statement in sql)
+
+    with connection.schema_editor(atomic=False) as editor:
+        operation.database_backwards("tickets", editor, after, state)
+    assert GIN.name not in indexes_of_comments()

@@ -211,6 +211,8 @@ def similar_open_requests(queryset: QuerySet, subject: str, *, limit: int = SIMI
     candidates = queryset.filter(status__in=OPEN_STATUSES).order_by()
     if _postgres():
         query = _fts_query(subject, any_word=True)
+        if query is None:
+            return []  # stop words only («не для»): nothing to compare
         ordered = (
             candidates.alias(search_document=document())
             .annotate(
