@@ -27,6 +27,7 @@ from django.utils import formats, timezone, translation
 from accounts.models import STAFF_ROLES, Role, User
 from proftiket.mail import mail_message, render_mail
 from tickets import outbox, sla_tracking
+from tickets.mail_intake import thread_ids
 from tickets.models import Delivery, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -174,7 +175,16 @@ class EmailChannel:
             rendered[audience, person.language] = render_mail(
                 template="ticket_event", context=context, language=person.language
             )
-        message = mail_message(*rendered[audience, person.language], to=person.email)
+        message = mail_message(
+            *rendered[audience, person.language],
+            to=person.email,
+            headers=thread_ids.headers(
+                event.ticket_id,
+                event_id=event.pk,
+                recipient=person.email,
+                root=event.kind == Kind.CREATED and audience == "customer",
+            ),
+        )
         marker = {"event": event, "channel": self.name, "target": _target(person)}
         try:
             with transaction.atomic():

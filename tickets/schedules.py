@@ -16,6 +16,7 @@ SCHEDULES = [
     Job("proftiket: SLA monitoring", "tickets.jobs.sla_monitor", minutes=1),
     Job("proftiket: auto-close and reminders", "tickets.jobs.auto_close", minutes=10),
     Job("proftiket: notifications left behind", "tickets.jobs.sweep_outbox", minutes=1),
+    Job("proftiket: incoming e-mail", "tickets.jobs.poll_mailboxes", minutes=1),
 ]
 
 
