@@ -6,7 +6,7 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 
 from inbound.models import Mailbox
-from tests.mail_intake.dovecot import Dovecot, available
+from tickets.mail_intake.local_dovecot import Dovecot, available
 
 USER, PASSWORD = "support", "imap-secret"
 

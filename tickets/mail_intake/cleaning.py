@@ -54,7 +54,16 @@ def reply_text(text: str) -> str:
     except Exception:  # a third-party parser on untrusted text: never lose the message
         logger.warning("reply parsing failed; the whole text is kept", exc_info=True)
         stripped = ""
-    return normalise(stripped or text)[:MAX_TEXT]
+    return _without_trailing_quote(normalise(stripped or text))[:MAX_TEXT]
+
+
+def _without_trailing_quote(text: str) -> str:
+    """A quote at the end with no "… wrote:" line above it (some clients write none)."""
+    lines = text.split("\n")
+    end = len(lines)
+    while end and (lines[end - 1].startswith(">") or not lines[end - 1].strip()):
+        end -= 1
+    return "\n".join(lines[:end]).strip() if end else text
 
 
 _BLOCKS = {

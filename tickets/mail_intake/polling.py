@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 BATCH = 200  # messages per poll: the rest come at the next one
 TIMEOUT = 20  # seconds for the connection and each command
 LEASE = timedelta(minutes=5)
+MARK_EVERY = 50  # messages fetched, then marked read or moved, per IMAP command
 CONNECTION_ERRORS = (ImapToolsError, imaplib.IMAP4.error, OSError, socket.timeout, ssl.SSLError)
 
 
@@ -94,18 +95,29 @@ def _read(client, mailbox: Mailbox, result: PollResult, *, batch: int) -> None:
     moving = mailbox.after_processing == Mailbox.AfterProcessing.MOVE and mailbox.processed_folder
     if moving and not client.folder.exists(mailbox.processed_folder):
         client.folder.create(mailbox.processed_folder)
-    messages = client.fetch(AND(seen=False), mark_seen=False, limit=batch, bulk=50)
-    for message in messages:
+    done = []
+    for message in client.fetch(AND(seen=False), mark_seen=False, limit=batch, bulk=MARK_EVERY):
         result.fetched += 1
         record = acting.process(message.obj.as_bytes(), mailbox=mailbox)
         if record is not None:
             result.processed += 1
             result.outcomes[record.outcome] = result.outcomes.get(record.outcome, 0) + 1
-        # Marked only once processed: a poll cut off here reads the message again, and its
-        # Message-ID keeps it from being added twice.
-        client.flag(message.uid, MailMessageFlags.SEEN, True)
-        if moving:
-            client.move(message.uid, mailbox.processed_folder)
+        done.append(message.uid)
+        if len(done) >= MARK_EVERY:
+            _mark(client, done, moving=moving, folder=mailbox.processed_folder)
+            done = []
+    _mark(client, done, moving=moving, folder=mailbox.processed_folder)
+
+
+def _mark(client, uids: list[str], *, moving: bool, folder: str) -> None:
+    """Processed messages are marked read (and moved), a few dozen per command. Only once
+    processed: a poll cut off before reads them again, and their Message-IDs keep them from
+    being added twice."""
+    if not uids:
+        return
+    client.flag(uids, MailMessageFlags.SEEN, True)
+    if moving:
+        client.move(uids, folder)
 
 
 def _failed(mailbox: Mailbox, error: str, *, now) -> None:

@@ -1,4 +1,4 @@
-"""A throwaway Dovecot IMAP server for the tests (and `manage.py mail_demo`).
+"""A throwaway Dovecot IMAP server for the tests and `manage.py mail_demo` (never production).
 
 Debian's dovecot-imapd, started with a configuration of its own in a scratch folder: its own
 base_dir and state, plain LOGIN on a free port of 127.0.0.1, Maildir under the folder, users
