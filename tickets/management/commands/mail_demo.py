@@ -25,7 +25,7 @@ from tickets.mail_intake.local_dovecot import Dovecot, available
 from tickets.models import OPEN_STATUSES
 
 CUSTOMER = "client@alpha.demo"
-PASSWORD_VARIABLE = "PROFTIKET_DEMO_MAILBOX_PASSWORD"
+PASSWORD_VARIABLE = "PROFTIKET_DEMO_MAILBOX_PASSWORD"  # noqa: S105  (a variable name)
 DEMO_PASSWORD = "demo-imap"  # noqa: S105  (a throwaway local server)
 NAME = "Local demo mailbox"
 
