@@ -18,7 +18,7 @@ def test_a_reply_by_e_mail_appears_in_the_workspace_within_one_poll(
     imap,
     mailbox,
     agent,
-    customer,  # noqa: F811
+    customer,
 ):
     ticket = TicketFactory(requester=customer, subject="Нет связи на узле Самара-3")
     lifecycle.request_info(ticket, actor=agent, question="Пришлите журнал узла.")
