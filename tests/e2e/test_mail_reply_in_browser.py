@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_reply_by_e_mail_appears_in_the_workspace_within_one_poll(
     live_server,
     page,
-    imap,
-    mailbox,
+    imap,  # noqa: F811  (the fixture imported above)
+    mailbox,  # noqa: F811
     agent,
     customer,
 ):
