@@ -1,10 +1,12 @@
 """Replies and new requests by e-mail, through a real IMAP server (Dovecot) and real SMTP."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from inbound.models import InboundMessage, Mailbox
 from tests.factories import TINY_PNG
@@ -366,3 +368,21 @@ def test_a_wrong_password_marks_only_that_mailbox_failing(imap, mailbox, committ
     assert broken.is_failing and broken.last_error and broken.next_poll_at
     assert not mailbox.is_failing and mailbox.last_success_at is not None
     assert Mailbox.backoff(1) < Mailbox.backoff(3) <= Mailbox.backoff(50)
+
+
+def test_a_mailbox_being_read_by_another_worker_is_left_to_it(
+    imap, mailbox, committed, ticket, customer
+):
+    imap.deliver(samples.mail(sender=customer.email, subject=f"[{ticket.reference}]", text="Один"))
+    Mailbox.objects.filter(pk=mailbox.pk).update(lease_until=timezone.now() + timedelta(minutes=1))
+
+    assert polling.poll(mailbox.pk) is None
+    assert imap.unread() == 1 and not ticket.comments.exists()
+
+    Mailbox.objects.filter(pk=mailbox.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert poll(mailbox, committed).processed == 1
+
+
+def test_an_inactive_mailbox_is_not_polled(imap, mailbox):
+    Mailbox.objects.filter(pk=mailbox.pk).update(is_active=False)
+    assert polling.poll_due() == [] and polling.poll(mailbox.pk) is None
