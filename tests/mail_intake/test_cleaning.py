@@ -15,6 +15,9 @@ from tickets.mail_intake import cleaning, parsing
         (samples.THUNDERBIRD_RU, samples.THUNDERBIRD_RU_OWN),
         ("Ответ.\r\n\r\n> старое\r\n> ещё\r\n", "Ответ."),
         ("Hello\n-----Original Message-----\nFrom: x\nSent: y\n\nold", "Hello"),
+        ("Работает.\n\nС уважением,\nАнна Иванова\nAlpha Telecom\n", "Работает."),
+        ("Проверили:\n1. узел\n2. линия\n\nСпасибо,\nАнна", "Проверили:\n1. узел\n2. линия"),
+        ("Спасибо, работает.\n\nАнна", "Спасибо, работает.\n\nАнна"),
     ],
 )
 def test_quoted_history_is_stripped(text, own):

@@ -50,7 +50,9 @@ def reply_text(text: str) -> str:
     """
     text = normalise(text)
     try:
-        stripped = EmailReplyParser(languages=LANGUAGES).parse_reply(text=text)
+        replies = EmailReplyParser(languages=LANGUAGES).read(text=text).replies
+        # body: without the signature; content: with it (if the signature was all there is).
+        stripped = (replies[0].body.strip() or replies[0].content) if replies else ""
     except Exception:  # a third-party parser on untrusted text: never lose the message
         logger.warning("reply parsing failed; the whole text is kept", exc_info=True)
         stripped = ""
