@@ -386,3 +386,17 @@ def test_a_mailbox_being_read_by_another_worker_is_left_to_it(
 def test_an_inactive_mailbox_is_not_polled(imap, mailbox):
     Mailbox.objects.filter(pk=mailbox.pk).update(is_active=False)
     assert polling.poll_due() == [] and polling.poll(mailbox.pk) is None
+
+
+def test_a_customer_whose_organisation_has_no_contract_is_told_why_nothing_was_filed(
+    smtp_server, committed, db
+):
+    from tests.factories import UserFactory
+
+    uncovered = UserFactory(email="client@nocontract.test")
+    with committed():
+        record = acting.process(samples.mail(sender=uncovered.email, subject="Сбой", text="x"))
+
+    assert record.outcome == Outcome.REFUSED and not Ticket.objects.exists()
+    (answer,) = smtp_server.to(uncovered.email)
+    assert record.note in answer.get_body(("plain",)).get_content()
