@@ -400,3 +400,14 @@ def test_a_customer_whose_organisation_has_no_contract_is_told_why_nothing_was_f
     assert record.outcome == Outcome.REFUSED and not Ticket.objects.exists()
     (answer,) = smtp_server.to(uncovered.email)
     assert record.note in answer.get_body(("plain",)).get_content()
+
+
+def test_a_reply_to_an_answer_that_belonged_to_no_request_is_taken_as_a_new_message(
+    smtp_server, committed, customer
+):
+    answer_id = thread_ids.message_id(0, event_id="in1refused", recipient=customer.email)
+    raw = samples.mail(sender=customer.email, subject="Re: Сбой", text="Вот", in_reply_to=answer_id)
+    with committed():
+        record = acting.process(raw)
+
+    assert record.outcome == Outcome.CREATED

@@ -29,7 +29,8 @@ def _earlier_messages(parsed: ParsedMail) -> list[int]:
 def match(parsed: ParsedMail) -> Match:
     """The request this message belongs to, if any, and how it was found."""
     candidates = [
-        ("headers", list(reversed(thread_ids.tickets_in_ids(parsed.thread_headers)))),
+        # 0: our answers that belong to no request ("please use the portal") name none.
+        ("headers", [n for n in reversed(thread_ids.tickets_in_ids(parsed.thread_headers)) if n]),
         ("headers", _earlier_messages(parsed)),
         ("subject", [number] if (number := thread_ids.ticket_in_subject(parsed.subject)) else []),
         (
