@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -103,7 +104,7 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         started, cpu_started = time.perf_counter(), time.process_time()
         with notifications.muted():
-            result = polling.poll(mailbox.pk, batch=args.messages)
+            result = polling.poll(mailbox.pk, batch=args.messages, budget=timedelta(hours=1))
         took = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         load_after = os.getloadavg()[0]

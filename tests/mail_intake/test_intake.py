@@ -411,3 +411,19 @@ def test_a_reply_to_an_answer_that_belonged_to_no_request_is_taken_as_a_new_mess
         record = acting.process(raw)
 
     assert record.outcome == Outcome.CREATED
+
+
+def test_a_poll_stops_when_its_time_is_spent_and_the_next_one_goes_on(
+    imap, mailbox, committed, ticket, customer
+):
+    for number in range(3):
+        imap.deliver(
+            samples.mail(sender=customer.email, subject=f"[{ticket.reference}]", text=f"№{number}")
+        )
+
+    with committed():
+        first = polling.poll(mailbox.pk, budget=timedelta(0))
+
+    assert first.fetched == 1 and imap.unread() == 2
+    assert poll(mailbox, committed).processed == 2
+    assert ticket.comments.count() == 3

@@ -13,6 +13,7 @@ import imaplib
 import logging
 import socket
 import ssl
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,6 +31,8 @@ BATCH = 200  # messages per poll: the rest come at the next one
 TIMEOUT = 20  # seconds for the connection and each command
 LEASE = timedelta(minutes=5)
 MARK_EVERY = 50  # messages fetched, then marked read or moved, per IMAP command
+# A poll's share of a django-q2 task's timeout (60 s): what is left waits for the next minute.
+BUDGET = timedelta(seconds=40)
 CONNECTION_ERRORS = (ImapToolsError, imaplib.IMAP4.error, OSError, socket.timeout, ssl.SSLError)
 
 
@@ -71,7 +74,9 @@ def _take_lease(mailbox: Mailbox, now) -> bool:
     return bool(Mailbox.objects.filter(free, pk=mailbox.pk).update(lease_until=now + LEASE))
 
 
-def poll(mailbox_id: int, *, now=None, batch: int = BATCH) -> PollResult | None:
+def poll(
+    mailbox_id: int, *, now=None, batch: int = BATCH, budget: timedelta = BUDGET
+) -> PollResult | None:
     """Read one mailbox's new messages; None if it is inactive or another poll holds it."""
     now = now or timezone.now()
     mailbox = Mailbox.objects.filter(pk=mailbox_id, is_active=True).first()
@@ -80,7 +85,7 @@ def poll(mailbox_id: int, *, now=None, batch: int = BATCH) -> PollResult | None:
     result = PollResult(mailbox=mailbox.name)
     try:
         with _connect(mailbox) as client:
-            _read(client, mailbox, result, batch=batch)
+            _read(client, mailbox, result, batch=batch, budget=budget)
     except CONNECTION_ERRORS as error:
         result.error = f"{type(error).__name__}: {error}"[:2000] or type(error).__name__
         _failed(mailbox, result.error, now=now)
@@ -91,7 +96,8 @@ def poll(mailbox_id: int, *, now=None, batch: int = BATCH) -> PollResult | None:
     return result
 
 
-def _read(client, mailbox: Mailbox, result: PollResult, *, batch: int) -> None:
+def _read(client, mailbox: Mailbox, result: PollResult, *, batch: int, budget: timedelta) -> None:
+    deadline = time.monotonic() + budget.total_seconds()
     moving = mailbox.after_processing == Mailbox.AfterProcessing.MOVE and mailbox.processed_folder
     if moving and not client.folder.exists(mailbox.processed_folder):
         client.folder.create(mailbox.processed_folder)
@@ -103,6 +109,8 @@ def _read(client, mailbox: Mailbox, result: PollResult, *, batch: int) -> None:
             result.processed += 1
             result.outcomes[record.outcome] = result.outcomes.get(record.outcome, 0) + 1
         done.append(message.uid)
+        if time.monotonic() > deadline:
+            break
         if len(done) >= MARK_EVERY:
             _mark(client, done, moving=moving, folder=mailbox.processed_folder)
             done = []
