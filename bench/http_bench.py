@@ -66,6 +66,7 @@ REPORTS = {  # key: (label, path)
     "times": ("times", "/reports/times/"),
     "engineers": ("engineers", "/reports/engineers/"),
 }
+SIMILAR_PATH = "/tickets/new/similar/"
 FILING_SUBJECT = "Бенчмарк подачи"
 FILING_GOAL = 150.0  # acknowledged filings a second, with 2 workers and 4 connections
 
@@ -109,6 +110,10 @@ def pages_to_measure(conversation_id: int) -> list[Page]:
              goal="≤ 20 ms", goal_ms=20, find_in_queue=conversation_id),
         Page("portal", "portal list, manager of 5,000 requests", "manager", PORTAL_LIST_PATH,
              goal="≤ 15 ms (≤ 5× floor)", goal_ms=15, goal_floor_ratio=5),
+        # Issue 16: the suggestions under the subject of a new request (JSON, while typing).
+        Page("portal-similar", "similar requests «не работает модем», manager", "manager",
+             f"{SIMILAR_PATH}?subject={quote('не работает модем')}", goal="≤ 50 ms",
+             goal_ms=50),
     ]  # fmt: skip
     for years, days in (("1y", 365), ("2y", 730)):
         period = f"from={today - timedelta(days=days - 1):%Y-%m-%d}&to={today:%Y-%m-%d}"

@@ -79,6 +79,42 @@ class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
         return f"Create index {self.index.name} on {self.model_name} (concurrently on PostgreSQL)"
 
 
+class AddPostgresOnlyIndexConcurrently(AddIndexConcurrentlyOnPostgres):
+    """An index only PostgreSQL has (GIN over `to_tsvector`, pg_trgm), built concurrently there;
+    nothing at all on SQLite.
+
+    It stays out of the model state (`Meta.indexes`): SQLite rebuilds a table on many schema
+    changes and would then try to create it. The code whose queries need it names it and uses
+    the same expression (see tickets.search), and a test checks that PostgreSQL's plan uses it.
+    """
+
+    def state_forwards(self, app_label, state):
+        pass  # not in the model state, on purpose (see above)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if not _on_postgresql(schema_editor):
+            return
+        self._ensure_not_in_transaction(schema_editor)
+        _drop_invalid_leftover(schema_editor, self.index.name)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        schema_editor.add_index(model, self.index, concurrently=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if not _on_postgresql(schema_editor):
+            return
+        self._ensure_not_in_transaction(schema_editor)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        schema_editor.remove_index(model, self.index, concurrently=True)
+
+    def reduce(self, operation, app_label):
+        return False  # never folded into the model state by squashing
+
+    def describe(self):
+        return (
+            f"Create index {self.index.name} on {self.model_name} (PostgreSQL only, concurrently)"
+        )
+
+
 class RemoveIndexConcurrentlyOnPostgres(RemoveIndexConcurrently):
     """RemoveIndex with DROP INDEX CONCURRENTLY on PostgreSQL, a plain RemoveIndex elsewhere.
 

@@ -1,10 +1,15 @@
 """SQLite, the embedded quick-start database, made to match PostgreSQL where users notice.
 
-The portal's and the console's search find text with `icontains` (LIKE). SQLite's own LIKE
-folds the case of ASCII letters only, so a search for "маршрутизатор" would miss
-"Маршрутизатор"; the LIKE installed here folds every alphabet. It is global on purpose (every
-LIKE of the connection) and stays until full-text search replaces the LIKE searches; then
-this module can go.
+Searches that use `icontains` (LIKE) on SQLite: the admin's search boxes (organisations,
+people, contracts, reply templates) everywhere, and on the quick start also the requests'
+search (tickets.search falls back to LIKE there: SQLite has no Russian full-text search).
+SQLite's own LIKE folds the case of ASCII letters only, so "маршрутизатор" would miss
+"Маршрутизатор"; the LIKE installed here folds every alphabet, as PostgreSQL's UPPER/LIKE does.
+
+Reconsidered when full-text search took over the requests' search on PostgreSQL (issue 13):
+it stays, because those LIKE searches remain on SQLite. It is global (every LIKE of the
+connection) rather than a function the searches call, so that Django's own `icontains` in
+the admin gets it too; on PostgreSQL it is never installed.
 """
 
 import re

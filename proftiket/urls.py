@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from proftiket import views
+from proftiket import guides, views
 from tickets.console import home as console_home
 
 admin.site.site_header = _("ProfTicket: support console")
@@ -22,6 +22,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("portal/", views.portal_home, name="portal"),
     path("healthz", views.healthz, name="healthz"),
+    # The user guides (docs/), rendered from Markdown; who may read which: proftiket.guides.
+    path("help/<str:guide>/", guides.guide_page, name="help"),
     path("account/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("reports/", include("tickets.report_urls")),

@@ -214,6 +214,7 @@ def _parameter_values(world):
         "action": [a.value for a in lifecycle.Action] + ["reply", "note"],
         "prop": ["priority", "type", "blocks_work", "assignee", "executors"],  # the workspace's
         "reply_id": ["1"],  # a reply template (none exists: the endpoint must say 404)
+        "guide": ["customer", "agent", "admin"],  # the help pages (proftiket.guides)
         "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
         "content_type_id": ["1"],
         "object_id": lambda name: _admin_object_ids(models, name, ticket),

@@ -4,4 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class TicketsConfig(AppConfig):
     name = "tickets"
-    verbose_name = _("Requests")
+    # Not "Requests": that is the model, and the breadcrumb would say it twice.
+    verbose_name = _("Request desk")

@@ -7,6 +7,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", portal.ticket_list, name="list"),
     path("new/", portal.ticket_new, name="new"),
+    path("new/similar/", portal.similar_requests, name="similar"),
     path("<str:reference>/", portal.ticket_detail, name="detail"),
     path("<str:reference>/reply/", portal.ticket_reply, name="reply"),
     path("<str:reference>/confirm/", portal.ticket_confirm, name="confirm"),

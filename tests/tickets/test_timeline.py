@@ -9,7 +9,7 @@ from django.utils import timezone
 from tests.factories import AttachmentFactory
 from tickets import lifecycle
 from tickets.models import Ticket, TicketEvent
-from tickets.timeline import timeline
+from tickets.timeline import support_timeline, timeline
 
 Kind = TicketEvent.Kind
 
@@ -83,3 +83,49 @@ class TestTimeline:
             lifecycle.add_note(worked_request, actor=agent, body=f"n{i}")
         with django_assert_num_queries(3):
             timeline(agent, worked_request)
+
+
+@pytest.mark.django_db
+class TestSupportTimeline:
+    """The console's conversation, built once per process for each state of the request."""
+
+    def test_the_same_as_the_selector_and_two_queries_once_built(
+        self, worked_request, agent, django_assert_num_queries
+    ):
+        built = support_timeline(agent, worked_request)
+        assert described(built.entries) == described(timeline(agent, worked_request).entries)
+        with django_assert_num_queries(2):  # what it is made of; its people as they are now
+            again = support_timeline(agent, worked_request)
+        assert described(again.entries) == described(built.entries)
+        with django_assert_num_queries(1):  # everyone in it is known to the caller
+            support_timeline(agent, worked_request, known_people=[agent, worked_request.requester])
+
+    @pytest.mark.parametrize("change", ["reply", "note", "event", "file"])
+    def test_every_new_message_history_entry_or_file_shows_at_once(
+        self, worked_request, agent, customer, change
+    ):
+        support_timeline(agent, worked_request)
+        if change == "reply":
+            lifecycle.reply(worked_request, actor=customer, body="Ещё деталь")
+        elif change == "note":
+            lifecycle.add_note(worked_request, actor=agent, body="Новая заметка")
+        elif change == "event":
+            lifecycle.set_priority(worked_request, actor=agent, priority=Ticket.Priority.HIGH)
+        else:
+            AttachmentFactory(ticket=worked_request, original_name="late.png")
+        fresh = timeline(agent, worked_request)
+        remembered = support_timeline(agent, worked_request)
+        assert described(remembered.entries) == described(fresh.entries)
+        assert remembered.request_files == fresh.request_files
+
+    def test_a_renamed_colleague_is_shown_by_the_new_name(self, worked_request, agent):
+        support_timeline(agent, worked_request)
+        agent.full_name = "Новое Имя"
+        agent.save(update_fields=["full_name"])
+        note = support_timeline(agent, worked_request).messages[0]
+        assert note.comment.author.full_name == "Новое Имя"
+
+    def test_a_customer_never_gets_supports_conversation(self, worked_request, agent, customer):
+        support_timeline(agent, worked_request)  # remembered with the internal note
+        result = support_timeline(customer, worked_request)
+        assert [e.comment.body for e in result.messages] == ["Какой номер транка?", "Транк 42"]

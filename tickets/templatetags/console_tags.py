@@ -1,6 +1,7 @@
 """Template helpers of the agent console."""
 
 from django import template
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tickets import access
@@ -30,6 +31,16 @@ COUNTED = {
     "sla.contract": lambda n: ngettext("%(count)d contract", "%(count)d contracts", n),
     "sla.supportplan": lambda n: ngettext("%(count)d support plan", "%(count)d support plans", n),
 }
+
+
+@register.simple_tag
+def counted_more_than(opts, count) -> str:
+    """More than `count` objects (a capped count, tickets.paging), with the right plural form."""
+    if opts.label_lower == "tickets.ticket":
+        return ngettext("More than %(count)d request", "More than %(count)d requests", count) % {
+            "count": count
+        }
+    return _("More than %(count)d") % {"count": count}
 
 
 @register.simple_tag

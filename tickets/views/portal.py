@@ -6,21 +6,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
-from django.http import FileResponse, Http404
+from django.db.models import Count
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from proftiket import errors
+from proftiket import errors, limits
 from sla.models import active_contract
-from tickets import access, lifecycle, sla_tracking
+from tickets import access, lifecycle, search, sla_tracking
 from tickets.attachments import INLINE_CONTENT_TYPES
 from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
-from tickets.models import Comment, Ticket, TicketEvent, parse_reference
+from tickets.models import Ticket, TicketEvent
+from tickets.paging import LookaheadPaginator, page_number
 from tickets.timeline import timeline
 
 PAGE_SIZE = 25
+# Suggestions while a subject is typed: the page asks at most every 0.4 s of typing.
+SIMILAR_LIMIT_NAME = "similar-requests"
+SIMILAR_RATE = limits.Rate(limit=120, window=60)
 # The withdraw and dispute forms share a page and a field name: the prefix keeps their ids apart.
 WITHDRAW_PREFIX = "withdraw"
 
@@ -39,44 +43,118 @@ def _customer_required(view):
     return wrapper
 
 
-def _search(queryset, text):
-    number = parse_reference(text)
-    public_comment = Comment.objects.filter(
-        ticket=OuterRef("pk"), is_internal=False, body__icontains=text
-    )
-    condition = Q(subject__icontains=text) | Q(description__icontains=text) | Exists(public_comment)
-    if number:
-        condition |= Q(pk=number)
-    return queryset.filter(condition)
-
-
 @_customer_required
 def ticket_list(request):
     """A customer's own requests, or a manager's whole organisation, with filters and counts."""
     form = TicketFilterForm(request.GET or None)
     tickets = access.visible_tickets(request.user)
+    # COUNT(*), not COUNT(id): PostgreSQL answers it from the (organization, status) index alone.
     status_counts = dict(
-        tickets.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        tickets.order_by().values_list("status").annotate(n=Count("*")).values_list("status", "n")
     )
+    total = sum(status_counts.values())  # the unfiltered list's length, without counting again
     ordering = ("-created_at",)
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            tickets = _search(tickets, data["q"].strip())
-        for field in ("status", "type", "priority"):
+            tickets = search.search_portal(tickets, data["q"])
+            total = None
+        for field in ("type", "priority"):
             if data[field] not in ("", None):
                 tickets = tickets.filter(**{field: data[field]})
+                total = None
+        if data["status"]:
+            tickets = tickets.filter(status=data["status"])
+            total = status_counts.get(data["status"], 0) if total is not None else None
         ordering = form.ordering()
     tickets = tickets.select_related("assignee", "requester").order_by(*ordering, "-pk")
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    if form.is_valid() and form.cleaned_data["q"]:
+        # A common word matches thousands: fetch the page and one more, count nothing.
+        number = page_number(request.GET.get("page"))
+        page = LookaheadPaginator(tickets, PAGE_SIZE, number=number).get_page(number)
+    else:
+        paginator = Paginator(tickets, PAGE_SIZE)
+        if total is not None:
+            paginator.count = total  # a cached property: the list is not counted again
+        page = paginator.get_page(request.GET.get("page"))
     counts = [(value, label, status_counts.get(value, 0)) for value, label in Ticket.Status.choices]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "tickets/list.html",
-        {"form": form, "page": page, "status_counts": counts, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": _list_rows(page.object_list),
+            "status_counts": counts,
+            "query": query.urlencode(),
+        },
     )
+
+
+def _list_rows(tickets) -> list[dict]:
+    """What the list shows of each request, formatted once: the template only prints.
+
+    The list's rendering cost more than its queries (29 ms of Python at 25 rows): labels
+    translated per row, two URL reversals, the date filter.
+    """
+    labels = {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("type", Ticket.Type.choices),
+            ("priority", Ticket.Priority.choices),
+            ("status", Ticket.Status.choices),
+        )
+    }
+    return [
+        {
+            "reference": ticket.reference,
+            "url": ticket.get_absolute_url(),
+            "subject": ticket.subject,
+            "blocks_work": ticket.blocks_work,
+            "type": labels["type"].get(ticket.type, ticket.type),
+            "priority": ticket.priority,
+            "priority_label": labels["priority"].get(ticket.priority, ticket.priority),
+            "status": ticket.status,
+            "status_label": labels["status"].get(ticket.status, ticket.status),
+            "requester": ticket.requester.full_name,
+            "engineer": ticket.assignee.full_name if ticket.assignee else "",
+            "created": formats.date_format(
+                timezone.localtime(ticket.created_at), "SHORT_DATETIME_FORMAT"
+            ),
+        }
+        for ticket in tickets
+    ]
+
+
+@login_required
+def similar_requests(request):
+    """JSON for the new-request form: open requests the user may open that look like the
+    subject being typed (tickets.search), so that they follow one instead of filing again."""
+    if not request.user.is_customer:
+        return JsonResponse(
+            {"results": [], "error": _("Only customers file requests.")}, status=403
+        )
+    if not limits.take(SIMILAR_LIMIT_NAME, str(request.user.pk), SIMILAR_RATE):
+        retry = limits.retry_after(SIMILAR_LIMIT_NAME, str(request.user.pk), SIMILAR_RATE)
+        response = JsonResponse(
+            {"results": [], "error": _("Too many look-ups. Try again in a minute.")}, status=429
+        )
+        response["Retry-After"] = str(retry)
+        return response
+    subject = request.GET.get("subject", "")[: Ticket._meta.get_field("subject").max_length]
+    found = search.similar_open_requests(access.visible_tickets(request.user), subject)
+    results = [
+        {
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "status": ticket.get_status_display(),
+            "url": ticket.get_absolute_url(),
+        }
+        for ticket in found
+    ]
+    return JsonResponse({"results": results})
 
 
 @_customer_required

@@ -1,0 +1,233 @@
+"""Finding requests by their words: the console's queue, the portal's list, similar requests.
+
+PostgreSQL: full-text search with the `russian` configuration over the subject and the
+description, so that «модемы» finds «модем» and «модема». The document is the expression of
+the GIN index `ticket_search_fts` (migration tickets 0014); `document()` below must stay the
+same expression, or PostgreSQL falls back to reading every request (a test checks the plan).
+Each word is also looked for as a prefix of a word («мод» finds «модем»), and the text as
+PostgreSQL's own parser splits it (`ge-0/0/1`, `client@beta.ru`). Besides the words:
+the request's number (`PT-1042` only that request; a bare `1042` also that one) and, for
+support staff, the organisations whose name and the people whose e-mail contain the text,
+looked up first in their small tables.
+
+Similar requests: the open requests a customer may open whose subject or description shares
+a word with a new subject (any of its words), ranked by full-text rank plus trigram word
+similarity of the subject (pg_trgm), so that near spellings count too.
+
+SQLite (the quick-start database) has neither: each word is matched with LIKE on its first
+letters, a crude stem («модемы» → «моде», which finds «модем» and «модема»).
+"""
+
+import re
+
+from django.contrib.postgres.search import (
+    Lexeme,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramWordSimilarity,
+)
+from django.db import connection
+from django.db.models import F, Q, QuerySet, Value
+
+from accounts.models import Organization, User
+from tickets.models import OPEN_STATUSES, REFERENCE_PREFIX, Comment, parse_reference
+
+CONFIG = "russian"
+FTS_INDEX_NAME = "ticket_search_fts"  # migration tickets 0014, over document()
+MAX_WORDS = 8  # longer texts are cut: more words only narrow an AND search further
+MAX_LOOKUPS = 20  # organisations or people matched by name or e-mail
+SIMILAR_LIMIT = 5
+MIN_SIMILAR_LENGTH = 4  # characters of a subject before suggestions make sense
+# word_similarity() of the typed subject to a request's subject that counts as "looks like".
+SIMILARITY_THRESHOLD = 0.5
+# The crude SQLite stem keeps at least this many letters and drops at most two.
+STEM_KEEP, STEM_DROP = 4, 2
+# Letters and digits: everything else separates words (and never reaches to_tsquery).
+WORD = re.compile(r"[^\W_]+")
+# The words the `russian` configuration leaves out of the index (PostgreSQL's
+# tsearch_data/russian.stop, the Snowball list): looked for, they would find nothing.
+_STOP_LIST = """
+    и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне
+    было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был
+    него до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней
+    для мы тебя их чем была сам чтоб без будто чего раз тоже себе под будет ж тогда кто этот того
+    потому этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас были куда зачем
+    всех никогда можно при наконец два об другой хоть после над больше тот через эти нас про
+    всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том
+    нельзя такой им более всегда конечно всю между"""
+STOP_WORDS = frozenset(_STOP_LIST.split())
+
+
+def document():
+    """The searchable text of a request, as the GIN index `ticket_search_fts` holds it."""
+    return SearchVector("subject", weight="A", config=CONFIG) + SearchVector(
+        "description", weight="B", config=CONFIG
+    )
+
+
+def words(text: str) -> list[str]:
+    """The words of a search text, at most MAX_WORDS."""
+    return WORD.findall(text or "")[:MAX_WORDS]
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _word_query(word: str) -> SearchQuery:
+    """One word: itself as the beginning of a word, or the stem of itself or a shorter form.
+
+    The Snowball stemmer does not bring every form of a word to one stem («модемы», «модема»
+    → модем, but «модем», «модему» → мод), so the forms with one or two letters fewer are
+    stemmed as well. The prefix is matched without stemming (the `simple` configuration):
+    a stem as a prefix («мод»:*) would also find «модуль» and «мода».
+    """
+    stems = Lexeme(word)
+    for shorter in (word[:-1], word[:-2]):
+        if len(shorter) >= STEM_KEEP:
+            stems |= Lexeme(shorter)
+    return SearchQuery(Lexeme(word, prefix=True), config="simple") | SearchQuery(
+        stems, config=CONFIG
+    )
+
+
+def _fts_query(text: str, *, any_word: bool = False) -> SearchQuery | None:
+    """Every word (or any word), or the text as PostgreSQL's own parser splits it.
+
+    The second catches what the word splitting above loses: `ge-0/0/1`, `client@beta.ru`.
+    """
+    found = [word.lower() for word in words(text)]
+    found = [word for word in found if word not in STOP_WORDS]
+    parsed = SearchQuery(text, search_type="websearch", config=CONFIG)
+    if not found:
+        return None if any_word or not text.strip() else parsed
+    query = _word_query(found[0])
+    for word in found[1:]:
+        query = (query | _word_query(word)) if any_word else (query & _word_query(word))
+    return query if any_word else query | parsed
+
+
+def _stem(word: str) -> str:
+    return word[: max(STEM_KEEP, len(word) - STEM_DROP)]
+
+
+def _sqlite_words(text: str, fields: tuple[str, ...]) -> Q | None:
+    """Each word's stem in one of the fields (LIKE; proftiket.sqlite folds every alphabet)."""
+    found = words(text)
+    if not found:
+        return None
+    condition = Q()
+    for word in found:
+        stem = _stem(word)
+        condition &= Q.create([(f"{field}__icontains", stem) for field in fields], Q.OR)
+    return condition
+
+
+def _text_condition(queryset: QuerySet, text: str) -> tuple[QuerySet, Q | None]:
+    """The queryset (with the document aliased on PostgreSQL) and the words' condition."""
+    if _postgres():
+        query = _fts_query(text)
+        if query is None:
+            return queryset, None
+        return queryset.alias(search_document=document()), Q(search_document=query)
+    return queryset, _sqlite_words(text, ("subject", "description"))
+
+
+def _matching_people_and_organisations(text: str) -> tuple[list[int], list[int]]:
+    """Organisations whose name and people whose e-mail contain the text: one query."""
+    term = text.strip()
+    if len(term) < 3:
+        return [], []
+    rows = (
+        Organization.objects.filter(name__icontains=term)
+        .order_by()
+        .values_list(Value("o"), "pk")
+        .union(User.objects.filter(email__icontains=term).order_by().values_list(Value("u"), "pk"))
+        .order_by()
+    )
+    organisations, people = [], []
+    for kind, pk in rows:
+        (organisations if kind == "o" else people).append(pk)
+    return organisations[:MAX_LOOKUPS], people[:MAX_LOOKUPS]
+
+
+def search_console(queryset: QuerySet, text: str) -> QuerySet:
+    """Support staff's search: number, words, organisation name, requester's e-mail."""
+    term = text.strip()
+    number = parse_reference(term)
+    if number and term.upper().startswith(REFERENCE_PREFIX):
+        return queryset.filter(pk=number)
+    queryset, condition = _text_condition(queryset, term)
+    condition = condition or Q(pk__in=[])
+    organisations, people = _matching_people_and_organisations(term)
+    if organisations:
+        condition |= Q(organization_id__in=organisations)
+    if people:
+        condition |= Q(requester_id__in=people)
+    if number:
+        condition |= Q(pk=number)
+    return queryset.filter(condition)
+
+
+def search_portal(queryset: QuerySet, text: str) -> QuerySet:
+    """A customer's search within the requests they may see: number, words, public messages.
+
+    `queryset` is already limited to what the customer may see (tickets.access); internal
+    notes are never searched.
+    """
+    term = text.strip()
+    number = parse_reference(term)
+    if number and term.upper().startswith(REFERENCE_PREFIX):
+        return queryset.filter(pk=number)
+    scope = queryset
+    queryset, condition = _text_condition(queryset, term)
+    if condition is None:
+        return queryset.filter(pk=number) if number else queryset.none()
+    # The public messages of the requests in view (not correlated row by row: PostgreSQL
+    # reads the organisation's messages once, through the requests' index).
+    messages = Comment.objects.filter(is_internal=False, ticket__in=scope.values("pk"))
+    if _postgres():
+        messages = messages.alias(message_document=SearchVector("body", config=CONFIG)).filter(
+            message_document=_fts_query(term)
+        )
+    else:
+        messages = messages.filter(_sqlite_words(term, ("body",)))
+    condition |= Q(pk__in=messages.values("ticket_id"))
+    if number:
+        condition |= Q(pk=number)
+    return queryset.filter(condition)
+
+
+def similar_open_requests(queryset: QuerySet, subject: str, *, limit: int = SIMILAR_LIMIT):
+    """Up to `limit` open requests of `queryset` that look like `subject`, best first.
+
+    `queryset` is what the user may open (tickets.access.visible_tickets): the suggestions
+    are there to be followed instead of filing a duplicate.
+    """
+    subject = subject.strip()
+    if len(subject) < MIN_SIMILAR_LENGTH or not words(subject):
+        return []
+    candidates = queryset.filter(status__in=OPEN_STATUSES).order_by()
+    if _postgres():
+        query = _fts_query(subject, any_word=True)
+        ordered = (
+            candidates.alias(search_document=document())
+            .annotate(
+                subject_likeness=TrigramWordSimilarity(Value(subject), "subject"),
+                likeness=SearchRank(F("search_document"), query) + F("subject_likeness"),
+            )
+            .filter(Q(search_document=query) | Q(subject_likeness__gte=SIMILARITY_THRESHOLD))
+            .order_by(F("likeness").desc(), "-created_at")
+        )
+    else:
+        condition = Q.create(
+            [
+                (f"{field}__icontains", _stem(word))
+                for word in words(subject)
+                for field in ("subject", "description")
+            ],
+            Q.OR,
+        )
+        ordered = candidates.filter(condition).order_by("-created_at")
+    return list(ordered.only("pk", "subject", "status", "created_at")[:limit])
