@@ -37,25 +37,40 @@ class UnfoldedMessage(EmailMultiAlternatives):
         return super().message(policy=policy.clone(max_line_length=998))
 
 
-def mail_message(subject: str, text: str, html: str, *, to: str) -> UnfoldedMessage:
-    """An e-mail of a rendered subject, text and HTML, ready to send over any connection."""
-    message = UnfoldedMessage(subject, text, to=[to])
+def mail_message(
+    subject: str, text: str, html: str, *, to: str, headers: dict | None = None
+) -> UnfoldedMessage:
+    """An e-mail of a rendered subject, text and HTML, ready to send over any connection.
+
+    `headers`: extra headers, e.g. the threading ones of tickets.mail_intake.thread_ids
+    (Message-ID, In-Reply-To, References, Reply-To); Django makes a Message-ID otherwise.
+    """
+    message = UnfoldedMessage(subject, text, to=[to], headers=headers or {})
     message.attach_alternative(html, "text/html")
     return message
 
 
-def templated_message(*, template: str, to: str, context: dict, language: str) -> UnfoldedMessage:
+def templated_message(
+    *, template: str, to: str, context: dict, language: str, headers: dict | None = None
+) -> UnfoldedMessage:
     """One e-mail rendered in the given language, ready to send over any connection."""
-    return mail_message(*render_mail(template=template, context=context, language=language), to=to)
+    rendered = render_mail(template=template, context=context, language=language)
+    return mail_message(*rendered, to=to, headers=headers)
 
 
-def send_templated_mail(*, template: str, to: str, context: dict, language: str) -> None:
+def send_templated_mail(
+    *, template: str, to: str, context: dict, language: str, headers: dict | None = None
+) -> None:
     """Render and send one e-mail now (the django-q2 task body; raises so q2 retries)."""
-    templated_message(template=template, to=to, context=context, language=language).send()
+    templated_message(
+        template=template, to=to, context=context, language=language, headers=headers
+    ).send()
     logger.info("mail %s sent to %s", template, to)
 
 
-def queue_mail(*, template: str, to: str, context: dict, language: str) -> None:
+def queue_mail(
+    *, template: str, to: str, context: dict, language: str, headers: dict | None = None
+) -> None:
     """Send an e-mail once the current transaction commits; a rolled-back change sends nothing."""
 
     def enqueue():
@@ -65,6 +80,7 @@ def queue_mail(*, template: str, to: str, context: dict, language: str) -> None:
             to=to,
             context=context,
             language=language,
+            headers=headers or {},
             task_name=f"mail:{template}:{to}"[:100],
         )
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "tickets",
     "sla",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +305,17 @@ OUTBOX_GIVE_UP_AFTER = timedelta(hours=env.int("OUTBOX_GIVE_UP_AFTER_HOURS", def
 # Customer satisfaction (tickets.satisfaction): how long after closing a request can be rated,
 # and how long the signed one-click links of the closing e-mail stay valid.
 RATING_WINDOW = timedelta(days=env.int("RATING_WINDOW_DAYS", default=30))
+
+# --- The e-mail channel's way in (tickets.mail_intake; mailboxes in the console) ---
+# With an address here, our e-mails say Reply-To support+PT-1042.<signature>@… (the mailbox
+# must deliver "+" addresses to itself); empty: replies go to DEFAULT_FROM_EMAIL.
+MAIL_INTAKE_REPLY_ADDRESS = env.str("MAIL_INTAKE_REPLY_ADDRESS", default="")
+# The type of a request filed by e-mail.
+MAIL_INTAKE_DEFAULT_TYPE = env.str("MAIL_INTAKE_DEFAULT_TYPE", default="incident")
+# Messages taken from one sender per hour; the rest are recorded and ignored (a mail loop).
+MAIL_INTAKE_SENDER_HOURLY = env.int("MAIL_INTAKE_SENDER_HOURLY", default=30)
+# Automatic answers (refusals, "please use the portal") to one address per day.
+MAIL_INTAKE_ANSWERS_DAILY = env.int("MAIL_INTAKE_ANSWERS_DAILY", default=3)
 
 # --- Security: production defaults whenever DEBUG is off ---
 # Behind a reverse proxy that terminates TLS, overwrites X-Forwarded-Proto and appends the

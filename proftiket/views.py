@@ -4,19 +4,26 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from inbound.models import failing_mailboxes
 from proftiket import __version__
 
 
 @never_cache
 def healthz(request):
-    """200 with the version when the database answers, 503 otherwise (container healthcheck)."""
+    """200 with the version when the database answers, 503 otherwise (container healthcheck).
+
+    Details that do not make the service unhealthy: the number of mailboxes whose polling
+    fails (their names and errors are in the console, not on this public page).
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        failing = failing_mailboxes().count()
     except Exception:  # any database failure means "not healthy"
         return JsonResponse({"status": "unavailable", "version": __version__}, status=503)
-    return JsonResponse({"status": "ok", "version": __version__})
+    details = {"mailboxes_failing": failing}
+    return JsonResponse({"status": "ok", "version": __version__, "details": details})
 
 
 def home(request):

@@ -15,7 +15,11 @@ from tickets.models import CannedReply
 def test_healthz_answers_ok_with_version(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": __version__}
+    assert response.json() == {
+        "status": "ok",
+        "version": __version__,
+        "details": {"mailboxes_failing": 0},
+    }
 
 
 @pytest.mark.django_db

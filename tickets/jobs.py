@@ -41,3 +41,18 @@ def assign_waiting(now=None) -> dict:
     if assigned:
         logger.info("automatic assignment: %d requests assigned", assigned)
     return {"assigned": assigned}
+
+
+def poll_mailboxes(now=None) -> dict:
+    """Queue a poll of each mailbox that is due (tickets.mail_intake.polling)."""
+    from tickets.mail_intake import polling
+
+    return {"queued": len(polling.poll_due(now=now))}
+
+
+def poll_mailbox(mailbox_id: int, now=None) -> dict:
+    """Read one mailbox's new messages; one failing mailbox never holds up another."""
+    from tickets.mail_intake import polling
+
+    result = polling.poll(mailbox_id, now=now)
+    return vars(result) if result else {}

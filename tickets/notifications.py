@@ -29,6 +29,7 @@ from accounts.models import STAFF_ROLES, Role, User
 from proftiket.mail import mail_message, render_mail
 from tickets import incident_mail, outbox, satisfaction, sla_tracking
 from tickets.lifecycle import assignment
+from tickets.mail_intake import thread_ids
 from tickets.models import Delivery, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -196,7 +197,20 @@ class EmailChannel:
             with translation.override(person.language):
                 data = context(event, audience)
             rendered[key] = render_mail(template=template, context=data, language=person.language)
-        message = mail_message(*rendered[key], to=person.email)
+        # An incident's e-mail threads into the person's own request, never the incident's.
+        thread = event.ticket_id
+        if audience == incident_mail.AUDIENCE:
+            thread = incident_mail.affected_requests(event)[person.pk][0].pk
+        message = mail_message(
+            *rendered[key],
+            to=person.email,
+            headers=thread_ids.headers(
+                thread,
+                event_id=event.pk,
+                recipient=person.email,
+                root=event.kind == Kind.CREATED and audience == "customer",
+            ),
+        )
         marker = {"event": event, "channel": self.name, "target": _target(person)}
         try:
             with transaction.atomic():

@@ -17,6 +17,7 @@ SCHEDULES = [
     Job("proftiket: auto-close and reminders", "tickets.jobs.auto_close", minutes=10),
     Job("proftiket: notifications left behind", "tickets.jobs.sweep_outbox", minutes=1),
     Job("proftiket: automatic assignment", "tickets.jobs.assign_waiting", minutes=1),
+    Job("proftiket: incoming e-mail", "tickets.jobs.poll_mailboxes", minutes=1),
 ]
 
 

@@ -36,9 +36,19 @@ class Entry:
         return self.comment is not None
 
     @property
+    def by_email(self) -> bool:
+        """The message (or change) came by e-mail (tickets.mail_intake)."""
+        return by_email(self.event)
+
+    @property
     def changes_something(self) -> bool:
         """A message that also changed the request (a question, a solution, a dispute)."""
         return self.event is not None and self.event.kind not in PLAIN_MESSAGE_EVENTS
+
+
+def by_email(event: TicketEvent | None) -> bool:
+    """Whether a history entry was written for a message that came by e-mail."""
+    return event is not None and (event.data or {}).get("via") == "email"
 
 
 @dataclass(frozen=True)

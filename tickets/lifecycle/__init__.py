@@ -8,6 +8,8 @@ nothing else.
 
 - .rules: who may do what from which status (Party, Action, TRANSITIONS, can, …);
 - .actions: the customers' and support's actions on one request;
+- .messages: a customer's e-mail to a resolved request (comment_on_solution);
+- .channel: which channel (e-mail) a change came through, for its history entries;
 - .batch: the scheduled, set-based work (automatic closing, reminders, record_many);
 - .incidents: major incidents (mark, attach children, updates to all, the resolution cascade).
 """
@@ -40,6 +42,7 @@ from tickets.lifecycle.batch import (
     record_many,
     send_auto_close_reminders,
 )
+from tickets.lifecycle.messages import comment_on_solution
 from tickets.lifecycle.rules import (
     ACTION_LABELS,
     CLOSE_REASONS,
@@ -79,6 +82,7 @@ __all__ = [
     "can_add_note",
     "can_reply",
     "close",
+    "comment_on_solution",
     "concurrent_message",
     "confirm",
     "create_ticket",

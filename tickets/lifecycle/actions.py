@@ -22,7 +22,7 @@ from accounts.models import User
 from sla.models import Contract, active_contract
 from tickets import attachments as attachment_rules
 from tickets import outbox, sla_tracking
-from tickets.lifecycle import assignment, incidents
+from tickets.lifecycle import assignment, channel, incidents
 from tickets.lifecycle.rules import (
     CLOSE_REASONS,
     TRANSITIONS,
@@ -67,7 +67,7 @@ def _record(
         to_status=to_status,
         comment=comment,
         is_public=is_public,
-        data=data or {},
+        data=channel.current() | (data or {}),
         created_at=at or timezone.now(),
     )
     outbox.stamp(event).save(force_insert=True)
