@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
 from django.urls import reverse
 
 from tests.factories import TicketFactory, UserFactory
@@ -182,6 +183,65 @@ class TestChildren:
         page = client.get(workspace_url(incident)).content.decode()
         children = page.split('id="incident-children"')[1].split("</ul>")[0]
         assert children.count("<li>") == 3 and "Первые 3" in page
+
+
+@pytest.mark.django_db
+class TestLikelyDuplicates:
+    """The incident's workspace offers open requests of any organisation that look like it."""
+
+    @pytest.fixture
+    def gateway_incident(self, customer, supervisor):
+        parent = file_request(customer, "Не приходят SMS через шлюз")
+        incidents.mark(parent, actor=supervisor, title="Сбой SMS-шлюза")
+        return parent
+
+    def duplicates(self, page):
+        if 'id="incident-duplicates"' not in page:
+            return ""
+        return page.split('id="incident-duplicates"')[1].split("</ul>")[0]
+
+    def test_similar_open_requests_of_other_organisations_are_offered(
+        self, client, agent, gateway_incident, other_org_customer, customer
+    ):
+        similar = file_request(other_org_customer, "SMS не приходят абонентам")
+        unrelated = file_request(other_org_customer, "Выгрузка CDR за месяц")
+        attached = file_request(customer, "SMS-шлюз не отвечает")
+        incidents.attach(attached, incident=gateway_incident, actor=agent)
+        closed = file_request(customer, "SMS не приходят")
+        lifecycle.close(closed, actor=agent)
+        client.force_login(agent)
+        offered = self.duplicates(client.get(workspace_url(gateway_incident)).content.decode())
+        assert similar.reference in offered and other_org_customer.organization.name in offered
+        for other in (attached, closed, gateway_incident):
+            assert f">{other.reference}<" not in offered
+        if connection.vendor == "postgresql":  # SQLite's fallback matches word starts loosely
+            assert f">{unrelated.reference}<" not in offered
+
+    def test_one_click_attaches_the_offered_request(
+        self, client, agent, gateway_incident, other_org_customer
+    ):
+        similar = file_request(other_org_customer, "SMS не приходят абонентам")
+        client.force_login(agent)
+        page = client.get(workspace_url(gateway_incident)).content.decode()
+        assert f'name="references" value="{similar.reference}"' in self.duplicates(page)
+        response = client.post(
+            step_url(gateway_incident, "attach"), {"references": similar.reference}
+        )
+        assert response.status_code == 302
+        assert fresh(similar).major_incident_id == gateway_incident.pk
+        page = client.get(workspace_url(gateway_incident)).content.decode()
+        assert similar.reference not in self.duplicates(page)
+
+    def test_an_ordinary_request_offers_nothing(self, client, agent, parent, other_org_customer):
+        file_request(other_org_customer, "Шлюз молчит у Беты")
+        client.force_login(agent)
+        assert self.duplicates(client.get(workspace_url(parent)).content.decode()) == ""
+
+    def test_customers_never_reach_the_offer(self, client, gateway_incident, other_org_customer):
+        file_request(other_org_customer, "SMS не приходят абонентам")
+        client.force_login(other_org_customer)
+        response = client.get(workspace_url(gateway_incident))
+        assert response.status_code == 302 and reverse("admin:login") in response.url
 
 
 @pytest.mark.django_db

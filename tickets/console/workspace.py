@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from tickets import access, lifecycle, satisfaction
+from tickets import access, lifecycle, satisfaction, search
 from tickets.console import rendering
 from tickets.console.forms import ComposeForm, engineers
 from tickets.console.sla_display import sla_explanation
@@ -33,6 +33,8 @@ FRAGMENTS = {
 BUTTON_ACTIONS = (Action.TAKE, Action.REOPEN, Action.CLOSE)
 # A major incident's children listed in its workspace (the page must not grow without end).
 CHILDREN_SHOWN = 100
+# Likely duplicates offered in an incident's workspace to attach with one click.
+DUPLICATES_SHOWN = 5
 
 
 def workspace_url(ticket) -> str:
@@ -137,7 +139,7 @@ def context(
         "type_options": _options(Ticket.Type.choices, ticket.type),
         "shown_executors": ",".join(str(pk) for pk in sorted(u.pk for u in executors)),
         "related": list(ticket.related.order_by("pk")),
-        "incident": _incident(user, ticket),
+        "incident": _incident(user, ticket, can_work=can_work),
         "urls": {
             "workspace": workspace_url(ticket),
             "history": reverse("admin:tickets_ticket_history", args=[ticket.pk]),
@@ -148,17 +150,34 @@ def context(
     }
 
 
-def _incident(user, ticket) -> dict:
-    """The major-incident box: the children of an incident (one query), or a child's parent."""
+def _incident(user, ticket, *, can_work: bool) -> dict:
+    """The major-incident box: the children of an incident (one query) and, for those who may
+    attach, its likely duplicates (two); or a child's parent."""
     children = []
+    duplicates = []
     if ticket.is_major_incident:
         rows = ticket.children.select_related("organization").order_by("pk")
         children = list(rows[: CHILDREN_SHOWN + 1])
+        if can_work:
+            duplicates = likely_duplicates(ticket)
     return {
         "children": children[:CHILDREN_SHOWN],
         "more_children": len(children) > CHILDREN_SHOWN,
+        "duplicates": duplicates,
         "can_run": incidents.can_run(user),
     }
+
+
+def likely_duplicates(incident: Ticket) -> list[Ticket]:
+    """Open requests of any organisation, not attached anywhere, that look like the incident
+    (its public title and its subject), best first: candidates to attach with one click."""
+    free = Ticket.objects.exclude(pk=incident.pk).filter(
+        is_major_incident=False, major_incident__isnull=True
+    )
+    text = f"{incident.incident_title} {incident.subject}"
+    found = search.similar_open_requests(free, text, limit=DUPLICATES_SHOWN)
+    by_pk = Ticket.objects.select_related("organization").in_bulk([t.pk for t in found])
+    return [by_pk[t.pk] for t in found if t.pk in by_pk]
 
 
 def _staff(ticket) -> list:
