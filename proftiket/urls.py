@@ -25,6 +25,8 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("reports/", include("tickets.report_urls")),
+    path("api/v1/", include("tickets.api.urls")),
+    path("account/webhooks/", include("webhooks.urls")),
     # The console's index is the engineer's home (before the admin's own index at the same URL).
     path("admin/", admin.site.admin_view(console_home.index), name="console_home"),
     path("admin/", admin.site.urls),

@@ -16,6 +16,8 @@ SCHEDULES = [
     Job("proftiket: SLA monitoring", "tickets.jobs.sla_monitor", minutes=1),
     Job("proftiket: auto-close and reminders", "tickets.jobs.auto_close", minutes=10),
     Job("proftiket: notifications left behind", "tickets.jobs.sweep_outbox", minutes=1),
+    Job("proftiket: webhook retries", "webhooks.sending.send_due", minutes=1),
+    Job("proftiket: old API idempotency keys", "tickets.api.idempotency.forget_old", minutes=60),
 ]
 
 

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import tokens
 from accounts.models import User
 from sla.models import Contract, active_contract
 from tickets import attachments as attachment_rules
@@ -66,7 +67,8 @@ def _record(
         to_status=to_status,
         comment=comment,
         is_public=is_public,
-        data=data or {},
+        # Through an API token: the history names it (accounts.tokens.acting_through).
+        data={**(data or {}), **tokens.provenance()},
         created_at=at or timezone.now(),
     )
     outbox.stamp(event).save(force_insert=True)
