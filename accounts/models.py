@@ -266,3 +266,6 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["token", "key"], name="idempotency_once_per_token")
         ]
         indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self):
+        return f"{self.token_id}: {self.key}"
