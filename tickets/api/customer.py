@@ -24,8 +24,13 @@ ORDERINGS = {
     "-updated": ("-last_activity_at", "-pk"),
     "updated": ("last_activity_at", "pk"),
 }
-ERRORS = {code: s.Problem for code in (400, 401, 403, 404, 429)}
-WRITE_ERRORS = {**ERRORS, 409: s.Problem}
+
+
+def problems(*codes: int) -> dict:
+    """The documented errors of an endpoint: these, and 401 and 429 for every one."""
+    return {code: s.Problem for code in sorted({*codes, 401, 429})}
+
+
 IDEMPOTENCY = OpenApiParameter(
     idempotency.HEADER,
     str,
@@ -108,14 +113,14 @@ def _parse_moment(text):
     methods=["GET"],
     operation_id="tickets_list",
     parameters=LIST_PARAMETERS,
-    responses={200: s.TicketSummarySerializer(many=True), **ERRORS},
+    responses={200: s.TicketPageSerializer, **problems(400)},
 )
 @extend_schema(
     methods=["POST"],
     operation_id="tickets_create",
     request={"application/json": s.TicketCreateInput, "multipart/form-data": s.TicketCreateInput},
     parameters=[IDEMPOTENCY],
-    responses={201: s.TicketDetailSerializer, **WRITE_ERRORS, 422: s.Problem},
+    responses={201: s.TicketDetailSerializer, **problems(400, 403, 404, 409, 422)},
 )
 @api_view(["GET", "POST"])
 def tickets(request):
@@ -169,14 +174,14 @@ def detail_data(request, ticket) -> dict:
     return s.TicketDetailSerializer(_Detail(request.user, ticket)).data
 
 
-@extend_schema(responses={200: s.TicketDetailSerializer, **ERRORS})
+@extend_schema(responses={200: s.TicketDetailSerializer, **problems(404)})
 @api_view(["GET"])
 def ticket(request, reference):
     """One request with its conversation and files (a customer never sees internal notes)."""
     return Response(detail_data(request, access.get_ticket_for_user(request.user, reference)))
 
 
-@extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS})
+@extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **problems(404)})
 @api_view(["GET"])
 def attachment(request, reference, attachment_id):
     """A file of the request, as the portal serves it (never an internal one to a customer)."""
@@ -203,7 +208,7 @@ def _act(request, reference, action) -> Response:
 @extend_schema(
     request={"application/json": s.ReplyInput, "multipart/form-data": s.ReplyInput},
     parameters=[IDEMPOTENCY],
-    responses={201: s.CommentCreatedSerializer, **WRITE_ERRORS, 422: s.Problem},
+    responses={201: s.CommentCreatedSerializer, **problems(400, 403, 404, 409, 422)},
 )
 @api_view(["POST"])
 def reply(request, reference):
@@ -227,7 +232,7 @@ def reply(request, reference):
     return idempotency.run(request, send)
 
 
-@extend_schema(request=None, responses={200: s.TicketDetailSerializer, **WRITE_ERRORS})
+@extend_schema(request=None, responses={200: s.TicketDetailSerializer, **problems(403, 404, 409)})
 @api_view(["POST"])
 def confirm(request, reference):
     """Accept the proposed solution: the request is closed."""
@@ -236,7 +241,7 @@ def confirm(request, reference):
 
 @extend_schema(
     request={"application/json": s.DisputeInput, "multipart/form-data": s.DisputeInput},
-    responses={200: s.TicketDetailSerializer, **WRITE_ERRORS},
+    responses={200: s.TicketDetailSerializer, **problems(400, 403, 404, 409)},
 )
 @api_view(["POST"])
 def dispute(request, reference):
@@ -255,7 +260,9 @@ def dispute(request, reference):
     )
 
 
-@extend_schema(request=s.WithdrawInput, responses={200: s.TicketDetailSerializer, **WRITE_ERRORS})
+@extend_schema(
+    request=s.WithdrawInput, responses={200: s.TicketDetailSerializer, **problems(403, 404, 409)}
+)
 @api_view(["POST"])
 def withdraw(request, reference):
     """The request is no longer needed: it is closed as withdrawn."""

@@ -148,3 +148,11 @@ class TextInput(serializers.Serializer):
 
     text = serializers.CharField()
     files = _FILES
+
+
+class TicketPageSerializer(serializers.Serializer):
+    """A page of requests; follow `next` (a cursor link) for the following one."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TicketSummarySerializer(many=True)

@@ -10,7 +10,7 @@ from accounts.models import User
 from tickets import access, lifecycle
 from tickets.api import serializers as s
 from tickets.api.auth import StaffOnly, TokenScope
-from tickets.api.customer import WRITE_ERRORS, _act, invalid
+from tickets.api.customer import _act, invalid, problems
 from tickets.api.forms import AssignForm, PriorityForm, TextForm
 from tickets.models import OPEN_STATUSES
 
@@ -30,7 +30,7 @@ class QueueCursor(CursorPagination):
         OpenApiParameter("priority", int, enum=[v for v, _ in s.Ticket.Priority.choices]),
         OpenApiParameter("cursor", str),
     ],
-    responses={200: s.TicketSummarySerializer(many=True), **WRITE_ERRORS},
+    responses={200: s.TicketPageSerializer, **problems(400, 403)},
 )
 @api_view(["GET"])
 @permission_classes(STAFF)
@@ -67,10 +67,11 @@ def _text_action(request, reference, action):
 
 
 TEXT = {"application/json": s.TextInput, "multipart/form-data": s.TextInput}
-DETAIL = {200: s.TicketDetailSerializer, **WRITE_ERRORS}
+DETAIL = {200: s.TicketDetailSerializer, **problems(400, 403, 404, 409)}
+NO_INPUT = {200: s.TicketDetailSerializer, **problems(403, 404, 409)}
 
 
-@extend_schema(request=None, responses=DETAIL)
+@extend_schema(request=None, responses=NO_INPUT)
 @api_view(["POST"])
 @permission_classes(STAFF)
 def take(request, reference):
@@ -137,7 +138,7 @@ def resolve(request, reference):
     )
 
 
-@extend_schema(request=TEXT, responses=DETAIL)
+@extend_schema(request=TEXT, responses={200: s.TicketDetailSerializer, **problems(400, 403, 404)})
 @api_view(["POST"])
 @permission_classes(STAFF)
 def note(request, reference):
