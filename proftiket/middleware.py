@@ -41,7 +41,13 @@ class RequestInputMiddleware:
         if request.method not in ALLOWED_METHODS:
             return errors.method_not_allowed(ALLOWED_METHODS)
         if declared_length(request) > settings.REQUEST_MAX_BYTES:
-            return errors.too_large(filesizeformat(settings.REQUEST_MAX_BYTES))
+            limit = filesizeformat(settings.REQUEST_MAX_BYTES)
+            if request.path.startswith("/api/"):
+                from tickets.api.problems import problem_json
+
+                detail = _("The request is larger than %(limit)s.") % {"limit": limit}
+                return problem_json(413, detail, code="too_large")
+            return errors.too_large(limit)
         try:
             read_form_body(request)
         except RequestDataTooBig:

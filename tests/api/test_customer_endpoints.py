@@ -246,3 +246,19 @@ def test_rate_limit_per_token_is_429_with_retry_after(client_for, customer, sett
         api_settings.reload()
         SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
         cache.clear()
+
+
+def test_a_body_over_the_limit_is_a_413_problem_before_it_is_read(client_for, customer, settings):
+    settings.REQUEST_MAX_BYTES = 1000
+    response = client_for(customer).post(
+        "/api/v1/tickets/", {**NEW, "description": "x" * 2000}, format="json"
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert Ticket.objects.count() == 0
+
+
+def test_an_unknown_address_is_a_404_problem(client_for, customer):
+    response = client_for(customer).get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
