@@ -14,7 +14,11 @@ from django.utils.translation import gettext as _
 
 
 class UrlRefused(Exception):
-    """The URL may not be used; the message says why, in the user's language."""
+    """The URL may not be used; the message says why, in the user's language; `code` too."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 def _allowed(address: str) -> bool:
@@ -30,20 +34,21 @@ def resolve(url: str) -> tuple[str, int, list[str]]:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
-        raise UrlRefused(_("This is not a valid URL.")) from error
+        raise UrlRefused(_("This is not a valid URL."), code="invalid") from error
     schemes = {"https", "http"} if settings.WEBHOOK_ALLOW_HTTP else {"https"}
     if parts.scheme not in schemes:
-        raise UrlRefused(_("The URL must start with https://."))
+        raise UrlRefused(_("The URL must start with https://."), code="https")
     if not parts.hostname or parts.username or parts.password:
-        raise UrlRefused(_("The URL needs a host name and no user name or password."))
+        raise UrlRefused(_("The URL needs a host name and no user name or password."), code="host")
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
-        raise UrlRefused(_("The host name cannot be resolved.")) from error
+        raise UrlRefused(_("The host name cannot be resolved."), code="unresolved") from error
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not settings.WEBHOOK_ALLOW_PRIVATE and not all(_allowed(a) for a in addresses):
         raise UrlRefused(
-            _("The host resolves to a private, loopback or reserved address; it is not allowed.")
+            _("The host resolves to a private, loopback or reserved address; it is not allowed."),
+            code="private",
         )
     return parts.hostname, port, addresses
 

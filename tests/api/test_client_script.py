@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_example_client_files_with_a_screenshot_and_sees_the_answer(
     live_server, make_token, customer, agent, tmp_path
 ):
+    if connection.vendor == "sqlite":
+        # The test's thread and the server's share an in-memory SQLite database whose table
+        # locks refuse the concurrent reads and writes; PostgreSQL runs it.
+        pytest.skip("needs a database that serves the server and a thread of the test at once")
     shot = tmp_path / "alarm.png"
     shot.write_bytes(image_bytes("PNG"))
     env = {

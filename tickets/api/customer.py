@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts import tokens
 from tickets import access, lifecycle
-from tickets.api import idempotency
+from tickets.api import idempotency, present
 from tickets.api import serializers as s
 from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
 from tickets.timeline import timeline
@@ -61,7 +61,7 @@ def paginated(request, tickets):
     tickets = tickets.select_related("organization", "requester", "assignee")
     paginator = TicketCursor()
     page = paginator.paginate_queryset(tickets, request)
-    return paginator.get_paginated_response(s.TicketSummarySerializer(page, many=True).data)
+    return paginator.get_paginated_response([present.summary(ticket) for ticket in page])
 
 
 LIST_PARAMETERS = [
@@ -154,24 +154,20 @@ def _create(request):
     return Response(body, status=201, headers={"Location": body["url"]})
 
 
-class _Detail:
-    """A request with its conversation, as TicketDetailSerializer reads it."""
-
-    def __init__(self, user, ticket):
-        conversation = timeline(user, ticket)
-        self._ticket = ticket
-        self.attachments = conversation.request_files
-        self.messages = conversation.messages
-        self.history = conversation.events
-        self.actions = [action.value for action in lifecycle.available_actions(user, ticket)]
-        self.can_reply = lifecycle.can_reply(user, ticket)
-
-    def __getattr__(self, name):
-        return getattr(self._ticket, name)
-
-
 def detail_data(request, ticket) -> dict:
-    return s.TicketDetailSerializer(_Detail(request.user, ticket)).data
+    """A request with its conversation and files as this user may see them, and their actions."""
+    user = request.user
+    conversation = timeline(user, ticket)
+    return {
+        **present.summary(ticket),
+        "description": ticket.description,
+        "technical_details": ticket.technical_details,
+        "attachments": [present.attachment(file) for file in conversation.request_files],
+        "messages": [present.message(entry) for entry in conversation.messages],
+        "history": [present.event(item) for item in conversation.events],
+        "actions": [action.value for action in lifecycle.available_actions(user, ticket)],
+        "can_reply": lifecycle.can_reply(user, ticket),
+    }
 
 
 @extend_schema(responses={200: s.TicketDetailSerializer, **problems(404)})
@@ -226,7 +222,7 @@ def reply(request, reference):
                 body=form.cleaned_data["body"],
                 files=form.cleaned_data["files"],
             )
-        ticket_data = s.TicketSummarySerializer(found).data
+        ticket_data = present.summary(found)
         return Response({"id": comment.pk, "ticket": ticket_data}, status=201)
 
     return idempotency.run(request, send)

@@ -1,13 +1,13 @@
-"""What the API answers (read serializers) and what it documents as input.
+"""The shapes of the API's answers and input, for the OpenAPI schema.
 
-Input is validated by the portal's own forms (tickets.forms): these input serializers only
-describe it in the schema, so no rule is written twice.
+Answers are built by tickets.api.present (plain and fast) and checked against these shapes
+by the contract tests; input is validated by the portal's own forms (tickets.forms), so no
+rule is written twice.
 """
 
-from django.urls import reverse
 from rest_framework import serializers
 
-from tickets.models import Attachment, Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent
 
 
 class AttachmentSerializer(serializers.Serializer):
@@ -15,18 +15,12 @@ class AttachmentSerializer(serializers.Serializer):
     name = serializers.CharField(source="original_name")
     size = serializers.IntegerField()
     content_type = serializers.CharField()
-    url = serializers.SerializerMethodField()
-
-    def get_url(self, attachment: Attachment) -> str:
-        return reverse(
-            "api:attachment",
-            kwargs={"reference": attachment.ticket.reference, "attachment_id": attachment.pk},
-        )
+    url = serializers.CharField()
 
 
 class TicketSummarySerializer(serializers.Serializer):
     reference = serializers.CharField()
-    url = serializers.SerializerMethodField()
+    url = serializers.CharField()
     subject = serializers.CharField()
     type = serializers.ChoiceField(choices=Ticket.Type.choices)
     status = serializers.ChoiceField(choices=Ticket.Status.choices)
@@ -41,9 +35,6 @@ class TicketSummarySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(source="last_activity_at")
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
-
-    def get_url(self, ticket: Ticket) -> str:
-        return reverse("api:ticket", kwargs={"reference": ticket.reference})
 
 
 class MessageSerializer(serializers.Serializer):
@@ -63,11 +54,8 @@ class EventSerializer(serializers.Serializer):
     to_status = serializers.CharField()
     note = serializers.CharField()
     actor = serializers.CharField(source="actor.full_name", allow_null=True, default=None)
-    via_token = serializers.SerializerMethodField()
+    via_token = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
-
-    def get_via_token(self, event: TicketEvent) -> str | None:
-        return event.data.get("via_token")
 
 
 class TicketDetailSerializer(TicketSummarySerializer):

@@ -8,6 +8,7 @@ from rest_framework.pagination import CursorPagination
 
 from accounts.models import User
 from tickets import access, lifecycle
+from tickets.api import present
 from tickets.api import serializers as s
 from tickets.api.auth import StaffOnly, TokenScope
 from tickets.api.customer import _act, invalid, problems
@@ -54,7 +55,7 @@ def queue(request):
     )
     paginator = QueueCursor()
     page = paginator.paginate_queryset(tickets, request)
-    return paginator.get_paginated_response(s.TicketSummarySerializer(page, many=True).data)
+    return paginator.get_paginated_response([present.summary(ticket) for ticket in page])
 
 
 def _text_action(request, reference, action):
