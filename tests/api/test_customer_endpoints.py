@@ -262,3 +262,19 @@ def test_an_unknown_address_is_a_404_problem(client_for, customer):
     response = client_for(customer).get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_an_address_without_its_slash_says_so(client_for, customer):
+    response = client_for(customer).get("/api/v1/tickets")
+    assert response.status_code == 404
+    assert "/api/v1/tickets/" in response.json()["detail"]
+
+
+def test_filing_without_a_contract_in_force_is_a_403_saying_so(client_for, customer):
+    from sla.models import Contract
+
+    Contract.objects.filter(organization=customer.organization).delete()
+    response = client_for(customer).post("/api/v1/tickets/", NEW, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "no_contract"
+    assert Ticket.objects.count() == 0

@@ -217,3 +217,24 @@ def test_deliveries_older_than_a_day_are_not_retried(receiver, organization, cus
     later = timezone.now() + dt.timedelta(days=2)
     with time_machine.travel(later):
         assert sending.send_due() == 1  # the pending retry is sent once more, then given up
+
+
+def test_supervisors_register_global_webhooks_and_resend_in_the_console(
+    client, receiver, supervisor, agent, customer
+):
+    from django.urls import reverse
+
+    client.force_login(supervisor)
+    added = client.post(reverse("admin:webhooks_webhook_add"),
+                        {"url": receiver.url, "events": ALL, "is_active": "on"})  # fmt: skip
+    assert added.status_code == 302, added.content[:500]
+    hook = Webhook.objects.get()
+    assert hook.organization is None and hook.created_by == supervisor
+    lifecycle.take(TicketFactory(requester=customer), actor=agent)
+    delivery = WebhookDelivery.objects.get()
+    changelist = reverse("admin:webhooks_webhookdelivery_changelist")
+    assert client.get(changelist).status_code == 200
+    client.post(changelist, {"action": "send_selected_again", "_selected_action": [delivery.pk]})
+    assert len(receiver.received) == 2
+    client.force_login(agent)
+    assert client.get(changelist).status_code == 403
