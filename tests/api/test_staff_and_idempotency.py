@@ -152,3 +152,30 @@ def test_concurrent_calls_with_one_key_file_once(make_token, customer):
         thread.join()
     assert codes == [201] * 4
     assert Ticket.objects.count() == 1
+
+
+def test_keys_are_forgotten_after_a_day_and_the_key_may_then_file_again(client_for, customer):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from accounts.models import IdempotencyRecord
+    from tickets.api import idempotency
+
+    api = client_for(customer)
+    api.post("/api/v1/tickets/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="daily")
+    later = timezone.now() + dt.timedelta(hours=25)
+    with time_machine.travel(later):
+        assert api.post("/api/v1/tickets/", NEW, format="json",
+                        HTTP_IDEMPOTENCY_KEY="daily").status_code == 201  # fmt: skip
+        assert Ticket.objects.count() == 2
+        IdempotencyRecord.objects.update(created_at=later - dt.timedelta(hours=30))
+        assert idempotency.forget_old() == 1
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_api_answers_are_never_cached_and_need_no_session(client_for, customer, ticket):
+    response = client_for(customer).get(f"/api/v1/tickets/{ticket.reference}/")
+    assert "no-store" in response["Cache-Control"]
+    assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
