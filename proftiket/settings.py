@@ -389,7 +389,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api_token": API_RATE_LIMIT},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "tickets.api.parsers.ObjectJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

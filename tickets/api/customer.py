@@ -8,13 +8,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import api_view
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts import tokens
 from tickets import access, lifecycle
 from tickets.api import idempotency, present
 from tickets.api import serializers as s
+from tickets.api.pagination import Cursor
 from tickets.forms import DisputeForm, ReplyForm, TicketFilterForm, TicketForm, WithdrawForm
 from tickets.timeline import timeline
 
@@ -39,7 +39,7 @@ IDEMPOTENCY = OpenApiParameter(
 )
 
 
-class TicketCursor(CursorPagination):
+class TicketCursor(Cursor):
     page_size = settings.API_PAGE_SIZE
     ordering = ORDERINGS["-created"]
 

@@ -4,7 +4,6 @@ from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.pagination import CursorPagination
 
 from accounts.models import User
 from tickets import access, lifecycle
@@ -13,12 +12,13 @@ from tickets.api import serializers as s
 from tickets.api.auth import StaffOnly, TokenScope
 from tickets.api.customer import _act, invalid, problems
 from tickets.api.forms import AssignForm, PriorityForm, TextForm
+from tickets.api.pagination import Cursor
 from tickets.models import OPEN_STATUSES
 
 STAFF = [TokenScope, StaffOnly]
 
 
-class QueueCursor(CursorPagination):
+class QueueCursor(Cursor):
     page_size = 50
     # The console's order (tickets.console.queue): most urgent first, then the oldest; the
     # partial index ticket_open_queue serves it.
