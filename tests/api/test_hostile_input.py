@@ -82,3 +82,15 @@ def test_no_query_makes_a_server_error(client_for, agent, customer, query):
     for who, path in ((customer, "/api/v1/tickets/"), (agent, "/api/v1/queue/")):
         response = client_for(who).get(f"{path}?{query}")
         assert response.status_code in (200, 400), (path, query, response.content[:300])
+
+
+def test_refusals_before_any_view_are_problems_too(client_for, customer):
+    api = client_for(customer)
+    nul = api.get("/api/v1/tickets/?q=a%00b")
+    assert nul.status_code == 400 and nul["Content-Type"] == "application/problem+json"
+    put = api.put("/api/v1/tickets/", {}, format="json")
+    assert put.status_code == 405 and put["Allow"] == "GET, HEAD, POST"
+    assert put["Content-Type"] == "application/problem+json"
+    broken = api.post("/api/v1/tickets/", b"--x\r\nContent-Disposition: form-data; name=\"s\"\r\n",
+                      content_type="multipart/form-data; boundary=x")  # fmt: skip
+    assert broken.status_code == 400 and broken["Content-Type"] == "application/problem+json"
