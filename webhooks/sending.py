@@ -9,6 +9,7 @@ a receiver can ignore a repeat: a delivery is sent at least once.
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 from datetime import timedelta
@@ -71,7 +72,8 @@ def send(delivery_id: int, *, now=None) -> str | None:
             )
         except urlcheck.UrlRefused as refusal:
             error = str(refusal)
-        except (OSError, ValueError) as failure:  # network, TLS, timeouts, bad responses
+        except (OSError, ValueError, http.client.HTTPException) as failure:
+            # network, TLS, timeouts, malformed responses: recorded, retried later
             error = f"{type(failure).__name__}: {failure}"[:500]
     _record(delivery, now=now, code=code, error=error)
     return delivery.state

@@ -238,3 +238,27 @@ def test_supervisors_register_global_webhooks_and_resend_in_the_console(
     assert len(receiver.received) == 2
     client.force_login(agent)
     assert client.get(changelist).status_code == 403
+
+
+def test_a_receiver_answering_garbage_is_a_failed_attempt_retried_later(
+    settings, organization, customer, agent
+):
+    import socket
+
+    settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE = True
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage():
+        connection, _address = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HELLO THERE\r\n\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    Webhook.objects.create(organization=organization, url=url, events=ALL)
+    lifecycle.take(TicketFactory(requester=customer), actor=agent)
+    listener.close()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts) == ("pending", 1)
+    assert "BadStatusLine" in delivery.error and delivery.next_attempt_at is not None
