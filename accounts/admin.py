@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts import services
+from accounts import services, token_admin  # noqa: F401  (token_admin registers itself)
 from accounts.models import Organization, Role, User
 from sla.models import Contract
 

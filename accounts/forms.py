@@ -55,3 +55,45 @@ class InviteColleagueForm(forms.Form):
         if self.organization is not None and colleagues.exists():
             raise forms.ValidationError(_("This colleague is already a user of your organisation."))
         return email
+
+
+class ApiTokenForm(forms.Form):
+    """A customer manager makes an API token acting as someone of their organisation."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What will use it, e.g. “Zabbix monitoring”."),
+    )
+    user = forms.ModelChoiceField(
+        label=_("Acts as"),
+        queryset=User.objects.none(),
+        help_text=_(
+            "The token has this user's rights and never more: a customer manager sees all the "
+            "organisation's requests, a customer only their own."
+        ),
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=[])
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: until revoked."),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        from accounts.models import ApiToken
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(
+            organization=organization, is_active=True
+        ).order_by("full_name")
+        self.fields["scope"].choices = ApiToken.Scope.choices
+
+    def clean_expires_on(self):
+        from django.utils import timezone
+
+        value = self.cleaned_data["expires_on"]
+        if value is not None and value <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a date after today."))
+        return value

@@ -192,3 +192,93 @@ class User(AbstractBaseUser, PermissionsMixin):
         # group (other rows) changes only through accounts.services.set_role.
         self.is_superuser = self.role == Role.ADMINISTRATOR
         super().save(*args, **kwargs)
+
+
+class ApiToken(models.Model):
+    """A key for the integration API (/api/v1/): it acts as its user, with that user's rights.
+
+    Only a digest of the secret is kept (accounts.tokens): the token is shown once, when it is
+    made. `prefix` is the public part that finds the row; `scope` can only narrow the user's
+    rights (read-only), never widen them.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What uses it, e.g. “Zabbix monitoring”.")
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("acts as"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    # The user's organisation when the token was made: a user moved elsewhere loses the token.
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope, default=Scope.READ)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="apitoken_org")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+    def is_usable(self, now) -> bool:
+        """Not revoked, not expired, and its user still active in the same organisation."""
+        user = self.user
+        return (
+            self.revoked_at is None
+            and (self.expires_at is None or self.expires_at > now)
+            and user.is_active
+            and user.organization_id == self.organization_id
+        )
+
+
+class IdempotencyRecord(models.Model):
+    """A write through the API made with an `Idempotency-Key`: the same key from the same token
+    gets the stored answer instead of a second request or reply (tickets.api.idempotency).
+    """
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="idempotency_once_per_token")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self):
+        return f"{self.token_id}: {self.key}"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import token_views, views
 from accounts.forms import EmailAuthenticationForm
 
 app_name = "accounts"
@@ -75,5 +75,9 @@ urlpatterns = [
         views.colleague_set_active,
         {"active": True},
         name="colleague_activate",
+    ),
+    path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path(
+        "api-tokens/<int:token_id>/revoke/", token_views.api_token_revoke, name="api_token_revoke"
     ),
 ]

@@ -38,16 +38,37 @@ class RequestInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        api = request.path.startswith("/api/")
         if request.method not in ALLOWED_METHODS:
+            if api:
+                return _api_problem(405, _("This method is not used by the API."), "method")
             return errors.method_not_allowed(ALLOWED_METHODS)
         if declared_length(request) > settings.REQUEST_MAX_BYTES:
-            return errors.too_large(filesizeformat(settings.REQUEST_MAX_BYTES))
+            limit = filesizeformat(settings.REQUEST_MAX_BYTES)
+            if api:
+                detail = _("The request is larger than %(limit)s.") % {"limit": limit}
+                return _api_problem(413, detail, "too_large")
+            return errors.too_large(limit)
         try:
             read_form_body(request)
+            refuse_control_characters(request)
         except RequestDataTooBig:
             return errors.too_large(filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
-        refuse_control_characters(request)
+        except errors.InvalidInput as refusal:
+            if api:
+                return _api_problem(400, refusal.user_message, "invalid_input")
+            raise
         return self.get_response(request)
+
+
+def _api_problem(status: int, detail, code: str):
+    """The API's clients read problem documents (RFC 9457), not HTML pages."""
+    from tickets.api.problems import problem_json
+
+    response = problem_json(status, detail, code=code)
+    if status == 405:
+        response["Allow"] = ", ".join(ALLOWED_METHODS)
+    return response
 
 
 def declared_length(request) -> int:

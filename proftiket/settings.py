@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "tickets",
     "sla",
     "inbound",
+    "webhooks",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files, no CDN
 ]
 
 MIDDLEWARE = [
@@ -296,7 +300,7 @@ if NEW_REQUEST_NOTIFY not in ("on_duty", "team", "all"):
 if NEW_REQUEST_NOTIFY == "team" and not SUPPORT_TEAM_EMAIL:
     raise ImproperlyConfigured("NEW_REQUEST_NOTIFY=team needs SUPPORT_TEAM_EMAIL.")
 # Dotted paths of the channels every history entry is dispatched to, in order.
-OUTBOX_CHANNELS = ["tickets.notifications.EMAIL"]
+OUTBOX_CHANNELS = ["tickets.notifications.EMAIL", "webhooks.channel.WEBHOOKS"]
 # The sweeper dispatches entries still pending after this (their task was lost)...
 OUTBOX_SWEEP_AFTER = timedelta(minutes=env.int("OUTBOX_SWEEP_AFTER_MINUTES", default=3))
 # ... and gives up (logged) on those still pending after this.
@@ -389,3 +393,41 @@ LOGGING = {
 URLIZE_ASSUME_HTTPS = True  # links typed without a scheme in messages become https://
 
 SUPPORT_CONTACT = env.str("SUPPORT_CONTACT", default="support@proftiket.local")
+
+# --- The integration API (/api/v1/, tickets.api) and webhooks (webhooks/) ---
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")  # per token
+API_PAGE_SIZE = 50
+# An Idempotency-Key is remembered this long (a client retries within minutes, not days).
+API_IDEMPOTENCY_KEEP = timedelta(hours=env.int("API_IDEMPOTENCY_KEEP_HOURS", default=24))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tickets.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["tickets.api.auth.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["tickets.api.auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": API_RATE_LIMIT},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "tickets.api.parsers.ObjectJSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tickets.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ProfTicket API",
+    "DESCRIPTION": "Requests for customers' systems and support tools. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Webhook URLs: https only unless allowed (on-premise), and never a private, loopback or
+# link-local address unless the installation allows it (SSRF).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Retries with exponential backoff (1, 2, 4 ... minutes) until this long after the event.
+WEBHOOK_RETRY_FOR = timedelta(hours=24)

@@ -31,6 +31,8 @@ urlpatterns = [
     path("reports/", include("tickets.report_urls")),
     # The one-click links of the closing e-mail: signed, no login needed.
     path("rate/<str:token>/<int:score>/", satisfaction.rate_by_link, name="rating"),
+    path("api/v1/", include("tickets.api.urls")),
+    path("account/webhooks/", include("webhooks.urls")),
     # The console's index is the engineer's home (before the admin's own index at the same URL).
     path("admin/", admin.site.admin_view(console_home.index), name="console_home"),
     path(

@@ -210,7 +210,15 @@ def queued_tasks(monkeypatch, db):
 
 # CI runs these again with REDIS_URL set (Redis as django-q2's broker and as the cache):
 # modules whose every test is marked redis_ready. A single test can carry the mark itself.
-REDIS_READY_MODULES = {"test_notifications", "test_jobs", "test_sla_monitor"}
+REDIS_READY_MODULES = {
+    "test_notifications",
+    "test_jobs",
+    "test_sla_monitor",
+    # The API's rate limit and idempotency, and webhooks as an outbox channel.
+    "test_webhooks",
+    "test_customer_endpoints",
+    "test_staff_and_idempotency",
+}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -35,9 +35,11 @@ from django.urls import (
     resolve,
     reverse,
 )
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts import tokens
 from accounts.models import Role
 from tests.factories import (
     AttachmentFactory,
@@ -47,6 +49,7 @@ from tests.factories import (
     UserFactory,
 )
 from tickets import lifecycle, satisfaction
+from webhooks.models import Webhook, WebhookDelivery
 
 # One of each kind of value that has broken web applications. Bytes are sent as they are
 # (invalid UTF-8); text is UTF-8 encoded.
@@ -187,7 +190,18 @@ def world(organization, other_organization):
     comment = CommentFactory(ticket=ticket, author=manager)
     attachment = AttachmentFactory(ticket=ticket, comment=comment)
     TicketFactory(requester=UserFactory(organization=other_organization))
+    api_token, _raw = tokens.create_token(user=manager, name="Fuzz", scope="write",
+                                          created_by=manager)  # fmt: skip
+    webhook = Webhook.objects.create(organization=organization, url="https://example.com/h",
+                                     events=["ticket.created"])  # fmt: skip
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, event=ticket.events.first(), event_type="ticket.created",
+        retry_until=timezone.now(), state=WebhookDelivery.State.FAILED,
+    )  # fmt: skip
     return {
+        "api_token": api_token,
+        "webhook": webhook,
+        "delivery": delivery,
         "manager": manager,
         "colleague": colleague,
         "invited": invited,
@@ -214,6 +228,9 @@ def _parameter_values(world):
         "comment_id": [str(world["comment"].pk)],
         "action": [a.value for a in lifecycle.Action] + ["reply", "note"],
         "prop": ["priority", "type", "blocks_work", "assignee", "executors"],  # the workspace's
+        "token_id": [str(world["api_token"].pk)],
+        "webhook_id": [str(world["webhook"].pk)],
+        "delivery_id": [str(world["delivery"].pk)],
         "reply_id": ["1"],  # a reply template (none exists: the endpoint must say 404)
         "guide": ["customer", "agent", "admin"],  # the help pages (proftiket.guides)
         "step": ["mark", "unmark", "attach", "update"],  # the major-incident box's

@@ -225,6 +225,9 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
             models.Index(fields=["organization", "-created_at"], name="ticket_org_created"),
             models.Index(fields=["organization", "status"], name="ticket_org_status"),
+            # The API's "what changed since" (updated_since, ordering=updated).
+            models.Index(fields=["organization", "last_activity_at"], name="ticket_org_activity"),
+            models.Index(fields=["requester", "last_activity_at"], name="ticket_req_activity"),
             # The console queue: open requests, most urgent first.
             models.Index(
                 # ASC is NULLS LAST on PostgreSQL: the console's "no due time last" order.

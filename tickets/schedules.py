@@ -18,6 +18,8 @@ SCHEDULES = [
     Job("proftiket: notifications left behind", "tickets.jobs.sweep_outbox", minutes=1),
     Job("proftiket: automatic assignment", "tickets.jobs.assign_waiting", minutes=1),
     Job("proftiket: incoming e-mail", "tickets.jobs.poll_mailboxes", minutes=1),
+    Job("proftiket: webhook retries", "webhooks.sending.send_due", minutes=1),
+    Job("proftiket: old API idempotency keys", "tickets.api.idempotency.forget_old", minutes=60),
 ]
 
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from sla.models import Contract, active_contract
 from tickets import attachments as attachment_rules
-from tickets import outbox, sla_tracking
-from tickets.lifecycle import assignment, channel, incidents
+from tickets import sla_tracking
+from tickets.lifecycle import assignment, incidents
 from tickets.lifecycle.rules import (
     CLOSE_REASONS,
     TRANSITIONS,
@@ -37,77 +37,13 @@ from tickets.lifecycle.rules import (
     require,
     require_staff,
 )
+from tickets.lifecycle.writes import _lock_current, _note_activity, _record, _touch
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
 S = Ticket.Status
 Kind = TicketEvent.Kind
 
-# --- Internals: how every change is applied --------------------------------------------------
-
-
-def _record(
-    ticket: Ticket,
-    kind: str,
-    *,
-    actor: User | None,
-    note: str = "",
-    from_status: str = "",
-    to_status: str = "",
-    comment: Comment | None = None,
-    is_public: bool = True,
-    data: dict | None = None,
-    at=None,
-) -> TicketEvent:
-    event = TicketEvent(
-        ticket=ticket,
-        actor=actor,
-        kind=kind,
-        note=note,
-        from_status=from_status,
-        to_status=to_status,
-        comment=comment,
-        is_public=is_public,
-        data=channel.current() | (data or {}),
-        created_at=at or timezone.now(),
-    )
-    outbox.stamp(event).save(force_insert=True)
-    outbox.publish([event])
-    return event
-
-
-def _touch(ticket: Ticket, *, expected_version: int | None = None, **updates) -> None:
-    """Apply field updates, bump the version; refuse if the version moved under us."""
-    now = timezone.now()
-    # Guarded on the version this change was decided on (the form's, else the object's):
-    # whatever someone else changed meanwhile is never silently overwritten.
-    expected = expected_version if expected_version is not None else ticket.version
-    rows = Ticket.objects.filter(pk=ticket.pk, version=expected).update(
-        version=F("version") + 1, last_activity_at=now, **updates
-    )
-    if rows == 0:
-        raise ConcurrentChange(concurrent_message(ticket))
-    for field, value in updates.items():
-        setattr(ticket, field, value)
-    ticket.last_activity_at = now
-    ticket.version = expected + 1
-
-
-def _note_activity(ticket: Ticket, **updates) -> None:
-    """A message moves the last activity, not the version: unguarded, it conflicts with nobody."""
-    now = timezone.now()
-    Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now, **updates)
-    for field, value in updates.items():
-        setattr(ticket, field, value)
-    ticket.last_activity_at = now
-
-
-def _lock_current(ticket: Ticket) -> None:
-    """Re-read the request under a row lock: what follows is decided on its current state.
-
-    FOR NO KEY UPDATE: it waits for another reply being decided, but not for rows that only
-    reference the request (the comment just inserted holds such a lock on it).
-    """
-    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update(no_key=True))
+# --- Internals: how every change is applied (the writes themselves: .writes) -----------------
 
 
 def _move(
