@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# ProfTicket container image: `docker build -t proftiket:0.1 .` (see docker-compose.yml).
+# ProfTicket container image: `docker build -t proftiket:0.2 .` (see docker-compose.yml).
 # No Docker engine runs on the development machines: scripts/image-check mirrors these
 # steps and runs in CI, so change both together.
 
@@ -14,7 +14,7 @@ RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r /tmp/requiremen
 # --- Runtime ---
 FROM python:3.12-slim
 # Keep in step with proftiket/__init__.py (scripts/image-check verifies it).
-ARG VERSION=0.1
+ARG VERSION=0.2
 LABEL org.opencontainers.image.title="ProfTicket" \
       org.opencontainers.image.description="ProfTicket: a technical-support service desk for business customers" \
       org.opencontainers.image.version="${VERSION}"

@@ -5,7 +5,7 @@ code and venv, a freshly migrated database), as a plain script:
 
     PYTHONPATH=<checkout> DJANGO_SETTINGS_MODULE=proftiket.settings python dataset.py
 
-It is written against the API of the release it loads (0.1 now). The next release may change
+It is written against the API of the release it loads (0.2 now). The next release may change
 that API: then copy this file into the release before tagging it, adapted; the build script
 prefers the release's own tests/upgrade/dataset.py. Fixtures already built never change.
 
@@ -30,9 +30,9 @@ from django.test import Client  # noqa: E402
 from django_q.models import OrmQ, Schedule, Task  # noqa: E402
 from django_q.tasks import async_task  # noqa: E402
 
-from accounts import services  # noqa: E402
-from accounts.models import Organization, Role, User  # noqa: E402
-from sla import monitor  # noqa: E402
+from accounts import services, tokens  # noqa: E402
+from accounts.models import ApiToken, Organization, Role, User  # noqa: E402
+from inbound.models import InboundMessage, Mailbox  # noqa: E402
 from sla.models import (  # noqa: E402
     Breach,
     BusinessCalendar,
@@ -44,8 +44,19 @@ from sla.models import (  # noqa: E402
     WorkingDayOverride,
     default_calendar,
 )
-from tickets import lifecycle, notifications  # noqa: E402
-from tickets.models import Attachment, Comment, Ticket, TicketEvent  # noqa: E402
+from tickets import lifecycle, notifications, satisfaction  # noqa: E402
+from tickets import sla_monitor as monitor  # noqa: E402
+from tickets.lifecycle import incidents  # noqa: E402
+from tickets.models import (  # noqa: E402
+    Attachment,
+    CannedReply,
+    Comment,
+    Rating,
+    StatusNotice,
+    Ticket,
+    TicketEvent,
+)
+from webhooks.models import EventType, Webhook  # noqa: E402
 
 PASSWORD = os.environ.get("FIXTURE_PASSWORD", "upgrade-fixture-password")
 MSK = zoneinfo.ZoneInfo("Europe/Moscow")
@@ -110,13 +121,13 @@ def user(email, full_name, role, organization=None, *, language="ru", phone=""):
     person = User(
         email=email,
         full_name=full_name,
-        role=role,
         organization=organization,
         language=language,
         phone=phone,
     )
     person.set_password(PASSWORD)
-    person.save()
+    # Since 0.2 a role's group (its console permissions) follows through the service only.
+    services.set_role(person, role=role, actor=None)
     return person
 
 
@@ -492,6 +503,70 @@ STORIES = [
 ]
 
 
+def build_since_0_2(clock, orgs, people, made):
+    """What 0.2 added: type and "blocks work" changes, major incidents (one run and ended, one
+    open with a child), a status notice, a rating, a reply template, an away agent, an API
+    token, a webhook, a mailbox with a message taken from it."""
+    p = people
+    lead, agent = p["lead"], p["agent"]
+    clock.by(hours=1)
+    gateway = file_request(p["a1"], "Не приходят SMS через шлюз", type=Ticket.Type.PROBLEM)
+    beta_sms = file_request(p["b1"], "SMS абонентам не доходят")
+    lifecycle.set_type(refresh(beta_sms), actor=agent, type=Ticket.Type.PROBLEM)
+    lifecycle.set_blocks_work(refresh(beta_sms), actor=agent, blocks_work=True)
+    clock.by(minutes=20)
+    incidents.mark(refresh(gateway), actor=lead, title="Сбой SMS-шлюза")
+    incidents.attach(refresh(beta_sms), incident=refresh(gateway), actor=agent)
+    clock.by(minutes=30)
+    incidents.post_update(refresh(gateway), actor=agent, body="Нашли причину, восстанавливаем.")
+    incidents.detach(refresh(beta_sms), actor=agent)
+    incidents.unmark(refresh(gateway), actor=lead)
+    clock.by(minutes=10)
+    billing = file_request(p["a2"], "Billing export fails", type=Ticket.Type.PROBLEM)
+    beta_billing = file_request(p["boss_b"], "Не выгружается биллинг")
+    incidents.mark(refresh(billing), actor=lead, title="Сбой выгрузки биллинга")
+    incidents.attach(refresh(beta_billing), incident=refresh(billing), actor=agent)
+    notice = StatusNotice.objects.create(
+        text_ru="Известный сбой выгрузки биллинга, работаем над ним.",
+        text_en="Billing export is failing; we are working on it.",
+        everyone=False,
+        incident=refresh(billing),
+        created_by=lead,
+    )
+    notice.organizations.add(orgs["alpha"], orgs["beta"])
+    satisfaction.rate(refresh(made["confirmed"]), rater=p["b1"], score=4, comment="Спасибо!")
+    CannedReply.objects.create(
+        title="Запрос логов",
+        body_ru="Здравствуйте, {customer}! Пришлите, пожалуйста, логи по {reference}.",
+        body_en="Hello {customer}, please send the logs for {reference}.",
+    )
+    User.objects.filter(pk=p["agent2"].pk).update(away_since=clock.now)
+    tokens.create_token(
+        user=p["boss_a"], name="Zabbix", scope=ApiToken.Scope.WRITE, created_by=p["boss_a"]
+    )
+    Webhook.objects.create(
+        organization=orgs["alpha"],
+        url="https://noc.alpha.example/hooks/proftiket",
+        events=[EventType.CREATED, EventType.RESOLVED],
+        created_by=p["boss_a"],
+    )
+    mailbox = Mailbox.objects.create(
+        name="Поддержка",
+        host="imap.support.example",
+        username="support@support.example",
+        password_env="MAILBOX_SUPPORT_PASSWORD",
+    )
+    InboundMessage.objects.create(
+        mailbox=mailbox,
+        message_key="0" * 64,
+        message_id="<reply-1@alpha.example>",
+        sender="client@alpha.example",
+        subject="Re: [PT-1] ответ по почте",
+        outcome=InboundMessage.Outcome.REFUSED,
+        note="fixture",
+    )
+
+
 def build_queue_and_sessions(clock, people, made):
     """django-q2: a user schedule besides ProfTicket's, a finished task, queued e-mails;
     django-axes: failed logins; a session."""
@@ -542,6 +617,14 @@ def check_everything_is_there():
         "queued task": OrmQ.objects.exists(),
         "finished task": Task.objects.exists(),
         "inactive user": User.objects.filter(is_active=False).exists(),
+        "major incident with a child": Ticket.objects.filter(major_incident__isnull=False).exists(),
+        "status notice": StatusNotice.objects.exists(),
+        "rating": Rating.objects.exists(),
+        "reply template": CannedReply.objects.exists(),
+        "away agent": User.objects.filter(away_since__isnull=False).exists(),
+        "API token": ApiToken.objects.exists(),
+        "webhook": Webhook.objects.exists(),
+        "mailbox message": InboundMessage.objects.exists(),
     }
     missing += [name for name, present in checks.items() if not present]
     if missing:
@@ -559,6 +642,7 @@ def main():
         orgs, people = build_reference_data()
         with notifications.muted():
             made = build_requests(clock, orgs, people)
+            build_since_0_2(clock, orgs, people, made)
         build_queue_and_sessions(clock, people, made)
     check_everything_is_there()
 
