@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role, User
 from accounts.services import set_role
+from proftiket import demo_incident
 from sla import clock
 from sla.calendars import working_day_calendar
 from sla.models import Breach, Contract, SupportPlan
@@ -143,6 +144,9 @@ def seed_history(users: dict[str, User], *, now=None, count: int = HISTORY_REQUE
             requester = history.rng.choice(requesters[organisation.pk])
             built.append(history.request(moment, requester, contract, plans[contract.plan_id]))
         _save(built)
+        demo_incident.seed_past_incident(
+            users["lead@proftiket.demo"], organisations=HISTORY_ORGANIZATIONS, now=now
+        )
     return len(built)
 
 

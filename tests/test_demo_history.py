@@ -115,6 +115,22 @@ def test_every_kind_of_ending_and_trouble_is_there(seeded):
     assert Breach.objects.filter(met_at__isnull=True).exists()  # late and still open
 
 
+def test_a_past_major_incident_joins_requests_of_three_organisations(seeded):
+    incident = Ticket.objects.get(is_major_incident=True)
+    children = list(incident.children.all())
+    assert incident.status == S.CLOSED and incident.incident_title
+    assert incident.created_at < NOW - timedelta(days=59)
+    assert len(children) == 2 and all(c.status == S.CLOSED for c in children)
+    assert len({incident.organization_id, *(c.organization_id for c in children)}) == 3
+    marked = incident.events.get(kind=Kind.INCIDENT_MARKED)
+    assert incident.created_at < marked.created_at < incident.closed_at and not marked.is_public
+    for child in children:
+        attached = child.events.get(kind=Kind.INCIDENT_ATTACHED)
+        assert attached.is_public and attached.data == {"incident": incident.pk}
+        assert marked.created_at < attached.created_at < child.closed_at
+    assert incident.events.filter(kind=Kind.INCIDENT_ATTACHED).count() == 2
+
+
 # --- Consistent as the lifecycle would leave it ----------------------------------------------
 
 
