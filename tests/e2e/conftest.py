@@ -4,6 +4,9 @@ import os
 import shutil
 
 import pytest
+from django.core.management import call_command
+
+from accounts.models import User
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -48,3 +51,16 @@ def page(page):
     yield page
     page.context.route("**/*", lambda route: route.abort())
     page.goto("about:blank")
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo data of `make run`, and its people the browser tests act as."""
+    settings.DEBUG = True  # seed_demo refuses otherwise
+    call_command("seed_demo")
+    settings.DEBUG = False
+    return {
+        "agent": User.objects.get(email="agent@proftiket.demo"),
+        "lead": User.objects.get(email="lead@proftiket.demo"),
+        "customer": User.objects.get(email="client@alpha.demo"),
+    }

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from tests.e2e import test_request_journey as journey
 from tests.factories import TINY_PNG
 
-demo = journey.demo  # the demo data and its users (a fixture)
 latest_ticket, log_in = journey.latest_ticket, journey.log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -2,34 +2,13 @@
 on the request's page, and the supervisor's satisfaction report."""
 
 import pytest
-from django.core.management import call_command
 
-from accounts.models import User
-from proftiket.demo import DEMO_PASSWORD
+from tests.e2e.helpers import log_in
 from tests.factories import TicketFactory
 from tickets import lifecycle, satisfaction
 from tickets.models import Rating, Ticket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # seed_demo refuses otherwise
-    call_command("seed_demo")
-    settings.DEBUG = False
-    return {
-        "customer": User.objects.get(email="client@alpha.demo"),
-        "agent": User.objects.get(email="agent@proftiket.demo"),
-    }
-
-
-def log_in(page, live_server, email):
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_load_state()
 
 
 def test_the_link_from_the_mail_asks_to_confirm_then_records_once(live_server, page, demo):

@@ -4,11 +4,9 @@ import base64
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.models import User
-from proftiket.demo import DEMO_PASSWORD
+from tests.e2e import helpers
 from tests.factories import TINY_PNG
 from tickets import lifecycle
 from tickets.models import Ticket
@@ -18,22 +16,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SCREENSHOT = "/tmp/journey.png"  # noqa: S108  (a fixed path the reviewer opens)
 
 
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # seed_demo refuses otherwise
-    call_command("seed_demo")
-    settings.DEBUG = False
-    return {
-        "customer": User.objects.get(email="client@alpha.demo"),
-        "agent": User.objects.get(email="agent@proftiket.demo"),
-    }
-
-
 def log_in(page, live_server, email):
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    helpers.log_in(page, live_server, email)
     page.wait_for_url(f"{live_server.url}/tickets/")
 
 

@@ -6,7 +6,6 @@ from playwright.sync_api import expect
 from tests.e2e import test_request_journey as journey
 from tests.factories import OrganizationFactory, TicketFactory, UserFactory
 
-demo = journey.demo  # the demo data and its users (a fixture)
 log_in = journey.log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -10,10 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.models import User
 from proftiket.demo import DEMO_PASSWORD
 from tests.factories import PASSWORD, AttachmentFactory, StaffUserFactory
 from tickets import lifecycle
@@ -21,18 +19,6 @@ from tickets.models import CannedReply, Comment, Ticket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SLACK = 3  # px: rounding of sub-pixel widths
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # seed_demo refuses otherwise
-    call_command("seed_demo")
-    settings.DEBUG = False
-    return {
-        "agent": User.objects.get(email="agent@proftiket.demo"),
-        "lead": User.objects.get(email="lead@proftiket.demo"),
-        "customer": User.objects.get(email="client@alpha.demo"),
-    }
 
 
 def log_in_to_the_console(page, live_server, email, password=DEMO_PASSWORD):
