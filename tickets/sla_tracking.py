@@ -158,7 +158,12 @@ class Clock:
 
 def current(ticket, *, now: datetime) -> Clock | None:
     """The running (or stopped) SLA target of a request, with business time left."""
-    targets = targets_of(ticket)
+    return current_for_targets(ticket, targets_of(ticket), now=now)
+
+
+def current_for_targets(ticket, targets: Targets | None, *, now: datetime) -> Clock | None:
+    """`current`, with the request's targets already known (a list of many requests looks up
+    each plan, type and priority once)."""
     if targets is None or ticket.status == TicketStatus.CLOSED:
         return None
     awaiting_first = ticket.first_response_at is None
