@@ -224,29 +224,30 @@ WHERE t.status IN ('new', 'in_progress') AND t.resolution_due_at < now() - inter
 # for 1%, a solution taken back by support (reopened).
 EVENTS_SQL = """
 INSERT INTO tickets_ticketevent (ticket_id, actor_id, kind, from_status, to_status, note,
-                                 is_public, data, created_at)
-SELECT id, requester_id, 'created', '', 'new', '', true, '{}'::jsonb, created_at
+                                 is_public, data, created_at, assigned_to_id)
+SELECT id, requester_id, 'created', '', 'new', '', true, '{}'::jsonb, created_at, NULL
 FROM tickets_ticket
 UNION ALL
 SELECT id, assignee_id, 'assigned', '', '', '', true,
        jsonb_build_object('from', NULL, 'to', assignee_id),
-       LEAST(now(), created_at + interval '5 minutes')
+       LEAST(now(), created_at + interval '5 minutes'), assignee_id
 FROM tickets_ticket WHERE assignee_id IS NOT NULL
 UNION ALL
-SELECT id, assignee_id, 'resolved', 'in_progress', 'resolved', '', true, '{}'::jsonb, resolved_at
+SELECT id, assignee_id, 'resolved', 'in_progress', 'resolved', '', true, '{}'::jsonb,
+       resolved_at, NULL
 FROM tickets_ticket WHERE resolved_at IS NOT NULL
 UNION ALL
 SELECT id, (SELECT min(u.id) FROM accounts_user u WHERE u.email LIKE 'bench-reports-engineer%%')
            + (id %% 29), 'resolved', 'in_progress', 'resolved', '', true, '{}'::jsonb,
-       resolved_at - interval '2 hours'
+       resolved_at - interval '2 hours', NULL
 FROM tickets_ticket WHERE resolved_at IS NOT NULL AND id %% 100 < 6
 UNION ALL
 SELECT id, requester_id, 'disputed', 'resolved', 'in_progress', '', true, '{}'::jsonb,
-       resolved_at - interval '1 hour'
+       resolved_at - interval '1 hour', NULL
 FROM tickets_ticket WHERE resolved_at IS NOT NULL AND id %% 100 < 6
 UNION ALL
 SELECT id, assignee_id, 'reopened', 'resolved', 'in_progress', '', true, '{}'::jsonb,
-       resolved_at - interval '30 minutes'
+       resolved_at - interval '30 minutes', NULL
 FROM tickets_ticket WHERE resolved_at IS NOT NULL AND id %% 100 = 7
 """
 

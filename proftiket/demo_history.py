@@ -345,7 +345,15 @@ class _Story:
     def take(self, engineer, at):
         self.t.assignee = engineer
         data = {"from": None, "to": engineer.pk}
-        self.h._event(self.b, Kind.ASSIGNED, at, actor=engineer, note=engineer.full_name, data=data)
+        self.h._event(
+            self.b,
+            Kind.ASSIGNED,
+            at,
+            actor=engineer,
+            note=engineer.full_name,
+            data=data,
+            assigned_to=engineer,
+        )
         self.move(S.IN_PROGRESS, Kind.STATUS_CHANGED, at, actor=engineer)
 
     def reply(self, engineer, at):

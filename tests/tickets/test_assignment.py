@@ -111,6 +111,7 @@ def test_every_automatic_assignment_is_in_the_history_with_its_rule(roster, mond
     event = ticket.events.get(kind=TicketEvent.Kind.ASSIGNED)
     assert event.actor is None
     assert event.data == {"from": None, "to": roster[0].pk, "rule": "round_robin"}
+    assert event.assigned_to == roster[0]
     assert event.note == "Anna"
     assert ticket.version == Ticket.objects.get(pk=ticket.pk).version == 2
 

@@ -570,6 +570,7 @@ def test_an_agent_may_assign_themselves(customer, agent):
     [event] = ticket.events.all()
     assert event.kind == Kind.ASSIGNED
     assert event.data == {"from": None, "to": agent.pk}
+    assert event.assigned_to == agent  # the column the engineers' report groups by
 
 
 @pytest.mark.django_db
@@ -593,6 +594,7 @@ def test_a_supervisor_assigns_another_engineer(customer, agent, supervisor):
     assert ticket.assignee == agent
     [event] = ticket.events.all()
     assert event.data == {"from": supervisor.pk, "to": agent.pk}
+    assert event.assigned_to == agent
     assert event.note == agent.full_name
 
 

@@ -291,6 +291,7 @@ def _assign(ticket, assignee, *, actor, expected_version=None):
         actor=actor,
         note=assignee.full_name if assignee else "",
         data={"from": previous.pk if previous else None, "to": assignee.pk if assignee else None},
+        assigned_to=assignee,
     )
 
 

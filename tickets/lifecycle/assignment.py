@@ -153,6 +153,7 @@ def _give(ticket: Ticket, agent: User, *, rule: str, now) -> bool:
         kind=TicketEvent.Kind.ASSIGNED,
         note=agent.full_name,
         data={"from": None, "to": agent.pk, "rule": str(rule)},
+        assigned_to=agent,
         created_at=now,
     )
     outbox.stamp(event).save(force_insert=True)

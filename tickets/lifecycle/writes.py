@@ -26,6 +26,7 @@ def _record(
     is_public: bool = True,
     data: dict | None = None,
     at=None,
+    assigned_to: User | None = None,
 ) -> TicketEvent:
     event = TicketEvent(
         ticket=ticket,
@@ -39,6 +40,7 @@ def _record(
         # Through an API token: the history names it (accounts.tokens.acting_through).
         data=channel.current() | (data or {}) | tokens.provenance(),
         created_at=at or timezone.now(),
+        assigned_to=assigned_to,
     )
     outbox.stamp(event).save(force_insert=True)
     outbox.publish([event])

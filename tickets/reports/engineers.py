@@ -3,11 +3,12 @@
 Per engineer (every active staff member, and inactive ones with figures in the period):
 
 - taken: distinct requests that an "Engineer assigned" event in the period gave to them
-  (data["to"]: whether they took it themselves or a supervisor assigned it);
+  (its assigned_to: whether they took it themselves or a supervisor assigned it);
 - resolved: "Solution proposed" (resolved) events in the period by them — every solution
   counts, a second one after a dispute too;
 - median first response and resolution: over the requests resolved in the period
-  (resolved_at, the latest solution) whose engineer (assignee) they are now;
+  (resolved_at, the latest solution) whose engineer (assignee) they are now (within the
+  tolerance of tickets.reports.sketch);
 - disputes: "Solution disputed" events in the period whose preceding solution on the same
   request (the latest resolved event before it) was theirs; dispute rate = disputes / resolved;
 - open now: open requests (new, in progress, waiting) assigned to them now, whatever the period.
@@ -18,16 +19,14 @@ Organisation, type and priority filter the requests behind every figure.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import BigIntegerField, Count, F, OuterRef, Subquery
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.models import STAFF_ROLES, User
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
 from tickets.reports.common import Report
 from tickets.reports.filters import Filters
-from tickets.reports.stats import duration_spreads
+from tickets.reports.sketch import spreads_by
 from tickets.reports.tables import Column, Kind, Table, percent
 
 Event = TicketEvent.Kind
@@ -61,13 +60,11 @@ def _events(filters: Filters, kind: str):
 
 
 def taken(filters: Filters) -> dict[int, int]:
-    """Distinct requests assigned to each engineer (data["to"]) in the period."""
-    to = Cast(KeyTextTransform("to", "data"), BigIntegerField())
+    """Distinct requests assigned to each engineer (the entry's assigned_to) in the period."""
     rows = (
         _events(filters, Event.ASSIGNED)
-        .annotate(to=to)
-        .filter(to__isnull=False)
-        .values_list("to")
+        .filter(assigned_to__isnull=False)
+        .values_list("assigned_to")
         .annotate(n=Count("ticket", distinct=True))
     )
     return dict(rows)
@@ -122,11 +119,11 @@ def medians(filters: Filters) -> dict[int, dict]:
     queryset = Ticket.objects.filter(
         filters.period("resolved_at"), filters.facets(), assignee__isnull=False
     )
-    spreads = duration_spreads(
+    spreads = spreads_by(
         queryset,
         fields=("first_response_time", "resolution_time"),
-        group_by={"assignee": F("assignee")},
-    )
+        groupings={"assignee": ("assignee",)},
+    )["assignee"]
     return {key[0]: value for key, value in spreads.items()}
 
 

@@ -1,0 +1,158 @@
+"""Median and 90th percentile of business times over many requests, without sorting them.
+
+An exact percentile sorts every value of its group (PostgreSQL's `percentile_cont`): over a
+year of a large installation that is ~550k values per figure, sorted again for every
+grouping of the page, spilling to disk. Here the database instead counts the values per
+bucket of a fixed log scale — 16 buckets per doubling, so a bucket spans a factor of
+2^(1/16) ≈ 1.044 — keeping each bucket's smallest and largest value, for every grouping of
+the page in one pass over the rows (GROUPING SETS, hashed: no sort). The percentile is then
+read from the buckets in Python with the definition of tickets.reports.stats (linear
+interpolation between the closest ranks), each rank's value estimated inside its bucket
+by linear interpolation between the bucket's smallest and largest value.
+
+**Tolerance.** An estimated rank lies in the same bucket as the true one, between the
+bucket's smallest and largest value, so it is off by less than 4.5% of the true value
+(2^(1/16) − 1 = 4.43%), or less than 1 second below one second; the interpolation between
+two ranks keeps that bound, and the result is rounded to the whole second as the exact
+figure is. A bucket holding one or two values gives them exactly, as do the ends of every
+bucket, so small groups (a filtered report, a small installation) usually come out exact.
+`within_tolerance` states the bound for tests.
+
+SQLite, the quick-start database, keeps the exact computation (tickets.reports.stats):
+it has no GROUPING SETS, and it serves installations small enough to sort.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from django.db import connections, router
+from django.db.models import F, QuerySet
+
+from tickets.reports.stats import PERCENTILES, EpochSeconds, Spread, duration_spreads
+
+BUCKETS_PER_DOUBLING = 16
+RELATIVE_ERROR = 2 ** (1 / BUCKETS_PER_DOUBLING) - 1  # 0.0443
+EMPTY = Spread(count=0, median=None, p90=None)
+
+# Bucket 0 holds [0 s, 1 s); bucket k ≥ 1 holds [2^((k-1)/16), 2^(k/16)) seconds.
+BUCKET_SQL = (
+    "CASE WHEN m.s < 1 THEN 0 "
+    f"ELSE 1 + FLOOR(LN(m.s) * {BUCKETS_PER_DOUBLING} / LN(2))::integer END"
+)
+
+
+def within_tolerance(estimate: timedelta | None, exact: timedelta | None) -> bool:
+    """Whether a percentile from the buckets is within the stated bound of the exact one."""
+    if estimate is None or exact is None:
+        return estimate is exact
+    bound = exact.total_seconds() * RELATIVE_ERROR + 1  # + 1 s: both are rounded
+    return abs(estimate.total_seconds() - exact.total_seconds()) <= bound
+
+
+def spreads_by(
+    queryset: QuerySet,
+    *,
+    fields: Sequence[str],
+    groupings: Mapping[str, Sequence[str]],
+) -> dict[str, dict[tuple, dict[str, Spread]]]:
+    """{grouping: {key: {field: Spread}}} for each grouping (a tuple of field names; the
+    empty tuple is the whole queryset, present with zero counts when there is nothing).
+
+    One query on PostgreSQL (bucketed, see the module docstring); the exact figures, one
+    query per grouping, on SQLite."""
+    vendor = connections[router.db_for_read(queryset.model)].vendor
+    if vendor != "postgresql":
+        return {
+            name: duration_spreads(
+                queryset, fields=fields, group_by={key: F(key) for key in grouping}
+            )
+            for name, grouping in groupings.items()
+        }
+    cells = _bucket_cells(queryset, fields=fields, groupings=groupings)
+    result: dict[str, dict[tuple, dict[str, Spread]]] = {}
+    for name, grouping in groupings.items():
+        by_key = cells.get(name, {})
+        if not grouping and not by_key:
+            by_key = {(): {}}
+        result[name] = {
+            key: {field: spread_of(per_field.get(index, [])) for index, field in enumerate(fields)}
+            for key, per_field in by_key.items()
+        }
+    return result
+
+
+def _bucket_cells(queryset, *, fields, groupings) -> dict:
+    """{grouping: {key: {field index: [(bucket, n, smallest, largest), ...]}}}, one query."""
+    connection = connections[router.db_for_read(queryset.model)]
+    keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))
+    aliases = {key: f"k{index}" for index, key in enumerate(keys)}
+    inner = queryset.order_by().values(
+        **{aliases[key]: F(key) for key in keys},
+        **{f"v{index}": EpochSeconds(field) for index, field in enumerate(fields)},
+    )
+    inner_sql, params = inner.query.sql_with_params()
+    values = ", ".join(f"({index}, t.v{index})" for index in range(len(fields)))
+    sets, masks = [], {}
+    for name, grouping in groupings.items():
+        sets.append("(" + ", ".join([*(aliases[key] for key in grouping), "m.f", "b.b"]) + ")")
+        # GROUPING(k0, k1, …) has a 1 bit (leftmost first) for each key not grouped by.
+        masks[sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in grouping)] = (
+            name,
+            [keys.index(key) for key in grouping],
+        )
+    key_columns = [f"t.{aliases[key]}" for key in keys]
+    grouping_expression = f"GROUPING({', '.join(key_columns)})" if keys else "0"
+    # Only our own aliases, integers and the fixed bucket expression are interpolated.
+    sql = (
+        f"SELECT {grouping_expression}, {''.join(c + ', ' for c in key_columns)}"  # noqa: S608
+        f"m.f, b.b, COUNT(*), MIN(m.s), MAX(m.s) "
+        f"FROM ({inner_sql}) t CROSS JOIN LATERAL (VALUES {values}) AS m(f, s) "
+        f"CROSS JOIN LATERAL (SELECT {BUCKET_SQL} AS b) AS b "
+        f"WHERE m.s IS NOT NULL GROUP BY GROUPING SETS ({', '.join(sets)})"
+    )
+    cells: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for mask, *row in cursor.fetchall():
+            name, positions = masks[mask]
+            key = tuple(row[position] for position in positions)
+            field, bucket, n, smallest, largest = row[len(keys) :]
+            per_field = cells.setdefault(name, {}).setdefault(key, {})
+            per_field.setdefault(field, []).append((bucket, n, smallest, largest))
+    return cells
+
+
+def spread_of(buckets: Sequence[tuple[int, int, float, float]]) -> Spread:
+    """Count, median and 90th percentile from (bucket, n, smallest, largest) cells."""
+    ordered = sorted(buckets)
+    count = sum(n for _bucket, n, _low, _high in ordered)
+    if not count:
+        return EMPTY
+    median, p90 = (_seconds(_percentile(ordered, count, p)) for p in PERCENTILES)
+    return Spread(count=count, median=median, p90=p90)
+
+
+def _percentile(ordered, count: int, percentile: float) -> float:
+    position = percentile * (count - 1)
+    low = math.floor(position)
+    high = min(low + 1, count - 1)
+    low_value, high_value = _value_at(ordered, low), _value_at(ordered, high)
+    return low_value + (position - low) * (high_value - low_value)
+
+
+def _value_at(ordered, rank: int) -> float:
+    """The estimated value of the rank-th smallest (from 0): exact at a bucket's ends,
+    interpolated linearly between its smallest and largest value inside it."""
+    before = 0
+    for _bucket, n, smallest, largest in ordered:
+        if rank < before + n:
+            if n == 1:
+                return smallest
+            return smallest + (largest - smallest) * (rank - before) / (n - 1)
+        before += n
+    return ordered[-1][3]
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=round(value))
