@@ -35,6 +35,13 @@ def sweep_outbox(now=None) -> dict:
     return vars(outbox.sweep(now=now))
 
 
+def settle_report_days(now=None) -> dict:
+    """Sum the requests closed since the last run into the reports' daily table."""
+    from tickets.reports import daily  # the reports package is heavy: imported when it runs
+
+    return {"rows": daily.settle(now=now)}
+
+
 def assign_waiting(now=None) -> dict:
     """Automatic assignment of the new requests waiting for an agent on duty (plans with a rule)."""
     assigned = assignment.assign_all_waiting(now=now)

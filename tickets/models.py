@@ -608,4 +608,5 @@ class Delivery(models.Model):
 # Models in modules of their own (this one stays readable); imported here so that Django
 # registers them and `from tickets.models import …` finds them.
 from tickets.canned_reply import CannedReply  # noqa: E402, F401
+from tickets.report_day import ReportDay, ReportDayState  # noqa: E402, F401
 from tickets.status_notice import StatusNotice  # noqa: E402, F401

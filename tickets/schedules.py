@@ -19,6 +19,7 @@ SCHEDULES = [
     Job("proftiket: automatic assignment", "tickets.jobs.assign_waiting", minutes=1),
     Job("proftiket: incoming e-mail", "tickets.jobs.poll_mailboxes", minutes=1),
     Job("proftiket: webhook retries", "webhooks.sending.send_due", minutes=1),
+    Job("proftiket: report days", "tickets.jobs.settle_report_days", minutes=10),
     Job("proftiket: old API idempotency keys", "tickets.api.idempotency.forget_old", minutes=60),
 ]
 

@@ -4,8 +4,9 @@
 # Safe on a large history (3M entries at 1M requests): adding a nullable column is a
 # catalogue change (its foreign key checks the all-empty column: one scan, ~1 s); the
 # backfill updates the entries of a range of 20,000 ids per statement, each committed on
-# its own (the migration is not atomic), so no long lock and no giant transaction; the index is built CONCURRENTLY. Rerunning it after an interruption
-# only fills what is still empty.
+# its own (the migration is not atomic), so no long lock and no giant transaction; the
+# index is built CONCURRENTLY. Rerunning it after an interruption only fills what is
+# still empty.
 from django.conf import settings
 from django.db import migrations, models
 import django.db.models.deletion

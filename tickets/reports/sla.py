@@ -13,19 +13,24 @@ organisation, type and priority. For each target separately:
   stopped), or it was withdrawn or closed by support without that target reached or missed.
 
 Compliance = met / (met + missed); blank when nothing is counted.
+
+Requests closed before the daily table's watermark are read from it (tickets.reports.daily),
+the others raw: the same numbers, without reading a year of requests and their breaches.
 """
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, FilteredRelation, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from sla.models import Breach, Contract
 from tickets import charts
-from tickets.models import CLOCK_RUNNING_STATUSES, DONE_STATUSES, Ticket
+from tickets.models import CLOCK_RUNNING_STATUSES, DONE_STATUSES, ReportDay, Ticket
+from tickets.reports import daily
 from tickets.reports.common import (
     EXPORT_CHUNK,
     LIST_LIMIT,
@@ -127,6 +132,7 @@ def counts(*, now) -> dict:
 
 
 COUNTS = ("first_met", "first_missed", "resolution_met", "resolution_missed")
+SUMS = (*COUNTS, "breach_rows")
 GROUPINGS = {
     "overall": (),
     "organization": ("organization_id", "contract_id"),
@@ -138,12 +144,35 @@ GROUPINGS = {
 
 def compliance(filters: Filters, *, now, by: Sequence[str]) -> dict[str, list[tuple]]:
     """{grouping: [(key, Compliance), ...]} for each grouping named in `by` (of GROUPINGS),
-    sorted by key, in at most two reads of the cohort.
+    sorted by key.
 
-    Organisation and contract are counted on their own (a few hundred groups, hashed); the
-    overall figure, priority, type and month are summed by the database from one count by
-    priority × type × month (see tickets.reports.rollup). The number of breach rows comes
-    with them (for the breach list)."""
+    Settled requests (closed before the watermark) are summed from the daily table in one
+    statement; the live rest are counted raw (tickets.reports.daily): the sum is what the
+    raw count of the whole cohort gives."""
+    watermark = daily.settled_before()
+    rows_by = _live_rows(filters, now=now, by=by, live=daily.live(watermark))
+    if watermark is not None:
+        for name, rows in _settled_rows(filters, by=by).items():
+            rows_by[name] = [*rows_by.get(name, []), *rows]
+    # Grouped by integers (a cheaper grouping than by names); names come in one small query.
+    contracts = _contract_names({row["contract_id"] for row in rows_by.get("organization", [])})
+    result = {}
+    for name, rows in rows_by.items():
+        summed: dict[tuple, Counter] = {}
+        for row in rows:
+            key = _key(row, name, contracts)
+            summed.setdefault(key, Counter()).update({m: row[m] for m in SUMS})
+        if not GROUPINGS[name] and not summed:
+            summed[()] = Counter()
+        pairs = [(key, _compliance(counts)) for key, counts in summed.items()]
+        result[name] = sorted(pairs, key=lambda pair: _order(name, pair[0]))
+    return result
+
+
+def _live_rows(filters: Filters, *, now, by: Sequence[str], live: Q) -> dict[str, list[dict]]:
+    """The raw counts of the cohort's live requests: organisation and contract on their own
+    (a few hundred groups, hashed); the overall figure, priority, type and month summed by
+    the database from one count by priority × type × month (tickets.reports.rollup)."""
     measures = counts(now=now) | {
         "first_breaches": Count("first_breach"),
         "resolution_breaches": Count("resolution_breach"),
@@ -152,22 +181,39 @@ def compliance(filters: Filters, *, now, by: Sequence[str]) -> dict[str, list[tu
     rows_by: dict[str, list[dict]] = {}
     if "organization" in by:
         keys = GROUPINGS["organization"]
-        rows_by["organization"] = list(cohort(filters).values(*keys).annotate(**measures))
+        rows_by["organization"] = list(
+            cohort(filters).filter(live).values(*keys).annotate(**measures)
+        )
     small = {name: GROUPINGS[name] for name in by if name != "organization"}
     if small:
         keys = list(dict.fromkeys(key for grouping in small.values() for key in grouping))
-        queryset = cohort(filters)
+        queryset = cohort(filters).filter(live)
         if "month" in keys:
             queryset = queryset.annotate(month=TruncMonth("created_at"))
         finest = queryset.values(*keys).annotate(**measures)
         rows_by |= rollup(finest, groupings=small, sums=sums)
-    # Grouped by integers (a cheaper grouping than by names); names come in one small query.
-    contracts = _contract_names({row["contract_id"] for row in rows_by.get("organization", [])})
-    result = {}
-    for name, rows in rows_by.items():
-        pairs = [(_key(row, name, contracts), _compliance(row)) for row in rows]
-        result[name] = sorted(pairs, key=lambda pair: _order(name, pair[0]))
-    return result
+    for rows in rows_by.values():
+        for row in rows:
+            row["breach_rows"] = row["first_breaches"] + row["resolution_breaches"]
+    return rows_by
+
+
+def _settled_rows(filters: Filters, *, by: Sequence[str]) -> dict[str, list[dict]]:
+    """The settled requests' counts from the daily table, every grouping in one statement."""
+    groupings = {name: GROUPINGS[name] for name in by}
+    keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))
+    days = ReportDay.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    days = days.filter(filters.facets()).order_by()
+    if "month" in keys:
+        days = days.annotate(month=TruncMonth("day"))
+    # Summed under other names: an annotation may not take the name of the field it sums.
+    finest = days.values(*keys).annotate(**{f"sum_{name}": Sum(name) for name in SUMS})
+    rows_by = rollup(finest, groupings=groupings, sums=[f"sum_{name}" for name in SUMS])
+    for rows in rows_by.values():
+        for row in rows:
+            for name in SUMS:
+                row[name] = row.pop(f"sum_{name}")
+    return rows_by
 
 
 TYPE_ORDER = {value: index for index, value in enumerate(Ticket.Type.values)}
@@ -180,11 +226,8 @@ def _order(grouping: str, key: tuple) -> list:
     return [str(k) if isinstance(k, str) else (k is None, k) for k in key]
 
 
-def _compliance(row: dict) -> Compliance:
-    return Compliance(
-        **{c: row[c] for c in COUNTS},
-        breach_rows=row["first_breaches"] + row["resolution_breaches"],
-    )
+def _compliance(row) -> Compliance:
+    return Compliance(**{c: row[c] for c in COUNTS}, breach_rows=row["breach_rows"])
 
 
 def _contract_names(contract_ids) -> dict[int, tuple[str, str]]:

@@ -1,0 +1,87 @@
+"""The daily table of settled requests (tickets.reports.daily) gives the raw figures exactly.
+
+On the hand-built history of test_reports.py: every table of the overview and SLA pages is
+computed with nothing settled (all raw), then after the job settled the requests closed
+before a moment — in one run, in two runs, run twice — and must be the same.
+"""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from tests.tickets.test_reports import NOW, PERIOD, at, build_history
+from tickets import jobs
+from tickets.models import ReportDay, ReportDayState, Ticket
+from tickets.reports import daily, overview, sla
+from tickets.reports.common import Audience
+from tickets.reports.filters import Filters
+
+pytestmark = pytest.mark.django_db
+
+LONG = Filters(start=date(2025, 11, 21), end=date(2026, 11, 20))  # a year: counted by week
+
+
+@pytest.fixture
+def history(customer, other_org_customer, agent, supervisor):
+    return build_history(customer, other_org_customer, agent, supervisor)
+
+
+def figures(history) -> dict:
+    """Every count of the pages the table serves, for a few periods and facets."""
+    result = {}
+    facets = [
+        PERIOD,
+        LONG,
+        Filters(start=PERIOD.start, end=PERIOD.end, organization_id=history.alpha.pk),
+        Filters(start=PERIOD.start, end=PERIOD.end, type=Ticket.Type.PROBLEM),
+        Filters(start=LONG.start, end=LONG.end, priority=Ticket.Priority.NORMAL),
+    ]
+    for index, filters in enumerate(facets):
+        tables, total = sla.compliance_tables(filters, now=NOW, audience=Audience.STAFF)
+        result[index, "sla"] = [(t.name, t.rows) for t in tables], total
+        result[index, "flow"] = overview.flow_table(filters).rows
+    return result
+
+
+def test_settled_requests_read_from_the_table_give_the_raw_figures(history):
+    raw = figures(history)
+    assert daily.settled_before() is None
+
+    written = daily.settle(now=NOW)
+
+    assert written > 0
+    assert daily.settled_before() == NOW - daily.SETTLE_LAG
+    settled = Ticket.objects.filter(status=Ticket.Status.CLOSED).count()
+    assert sum(ReportDay.objects.values_list("filed", flat=True)) == settled == 7
+    assert figures(history) == raw
+
+
+def test_settling_in_two_runs_or_twice_changes_nothing(history):
+    raw = figures(history)
+    daily.settle(now=at(11, 5, 0))  # T10, T11, T9 and T1 are closed by then
+    assert sum(ReportDay.objects.values_list("filed", flat=True)) == 4
+    assert figures(history) == raw
+    daily.settle(now=NOW)
+    rows = ReportDay.objects.count()
+    assert daily.settle(now=NOW) == 0  # nothing new: no rows, the watermark stays
+    assert ReportDay.objects.count() == rows
+    assert figures(history) == raw
+
+
+def test_a_request_closed_after_the_watermark_is_still_counted_live(history):
+    daily.settle(now=at(11, 12, 0))
+    # T2, auto-closed on the 19th, after the watermark (the 12th, 11:50): still live.
+    live = Ticket.objects.filter(daily.live(daily.settled_before()))
+    assert history["T2"] in live
+    raw_after = figures(history)
+    ReportDayState.objects.update(settled_before=None)
+    assert figures(history) == raw_after
+
+
+def test_the_job_and_the_command_settle(history, capsys):
+    with time_machine.travel(NOW, tick=False):
+        assert jobs.settle_report_days()["rows"] > 0
+        call_command("settle_report_days")
+    assert "0 row(s) written" in capsys.readouterr().out

@@ -1,0 +1,55 @@
+"""The reports' daily totals of settled requests (filled by tickets.reports.daily)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportDay(models.Model):
+    """Counts of settled requests (closed before `ReportDayState.settled_before`) by local
+    day, organisation, contract, priority and type.
+
+    A row mixes two cohorts on purpose, as the reports count them: `filed` and the SLA
+    counts are of the requests filed that day; `resolved` of those whose (final) solution
+    was proposed that day. A closed request never changes again (a new question is a new
+    request), so a row, once written, stays true; several rows may hold the same key (one
+    per run of the job that settled some of its requests): readers sum them."""
+
+    day = models.DateField(_("day"))
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    contract = models.ForeignKey(
+        "sla.Contract", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    priority = models.PositiveSmallIntegerField()
+    type = models.CharField(max_length=20)
+    filed = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    first_met = models.PositiveIntegerField(default=0)
+    first_missed = models.PositiveIntegerField(default=0)
+    resolution_met = models.PositiveIntegerField(default=0)
+    resolution_missed = models.PositiveIntegerField(default=0)
+    breach_rows = models.PositiveIntegerField(default=0)  # Breach rows of the filed (both targets)
+
+    class Meta:
+        verbose_name = _("report day")
+        verbose_name_plural = _("report days")
+        indexes = [
+            models.Index(fields=["day"], name="reportday_day"),
+            models.Index(fields=["organization", "day"], name="reportday_org_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.organization_id} {self.priority} {self.type}"
+
+
+class ReportDayState(models.Model):
+    """One row: requests closed before `settled_before` are in ReportDay, the rest are not."""
+
+    settled_before = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("report days state")
+
+    def __str__(self):
+        return f"settled before {self.settled_before}"
