@@ -296,6 +296,12 @@ class Ticket(models.Model):
                 condition=Q(resolved_at__isnull=False),
                 name="ticket_report_resolved",
             ),
+            # Reports: the requests not summed in the daily table yet (tickets.reports.daily).
+            models.Index(
+                fields=["created_at"],
+                condition=~Q(status=TicketStatus.CLOSED),
+                name="ticket_report_live",
+            ),
             models.Index(
                 fields=["closed_at"],
                 include=["id", "organization", "priority", "type", "close_reason"],

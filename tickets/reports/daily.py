@@ -57,7 +57,10 @@ def live(watermark) -> Q:
     """Requests not in ReportDay: not closed, or closed at or after the watermark."""
     if watermark is None:
         return Q()
-    return ~Q(status=Ticket.Status.CLOSED, closed_at__lt=watermark)
+    # Written as an OR of two small sets, each with its index (ticket_report_live and
+    # ticket_report_closed), rather than as NOT(closed before): the database then reads
+    # only the live requests instead of every request of the period.
+    return ~Q(status=Ticket.Status.CLOSED) | Q(closed_at__gte=watermark)
 
 
 def settle(*, now=None) -> int:
