@@ -540,7 +540,7 @@ class TicketEvent(models.Model):
             models.Index(
                 fields=["created_at"],
                 include=["assigned_to", "ticket"],
-                condition=Q(kind="assigned", assigned_to__isnull=False),
+                condition=Q(assigned_to__isnull=False),  # set on assignment entries only
                 name="event_assigned_to",
             ),
             # The outbox sweeper: entries not dispatched yet, oldest first (a handful at a time).
@@ -578,41 +578,9 @@ class Rating(models.Model):
         return f"{self.ticket_id}: {self.score}"
 
 
-class Delivery(models.Model):
-    """What the outbox sent for a history entry: one row per channel and target, at most.
-
-    The row is written in the transaction that sends (tickets.outbox): a retried or
-    concurrent dispatch finds it and sends nothing twice. A target refused for good (an
-    address the mail server rejects) gets a row with the error instead of a time.
-    """
-
-    event = models.ForeignKey(
-        TicketEvent,
-        verbose_name=_("history entry"),
-        on_delete=models.CASCADE,
-        related_name="deliveries",
-        db_index=False,  # the unique constraint's index starts with the entry
-    )
-    channel = models.CharField(_("channel"), max_length=30)
-    target = models.CharField(_("recipient"), max_length=254)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-
-    class Meta:
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["event", "channel", "target"], name="delivery_once_per_target"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.event_id} {self.channel} {self.target}"
-
-
 # Models in modules of their own (this one stays readable); imported here so that Django
 # registers them and `from tickets.models import …` finds them.
 from tickets.canned_reply import CannedReply  # noqa: E402, F401
+from tickets.delivery import Delivery  # noqa: E402, F401
 from tickets.report_day import ReportDay, ReportDayState  # noqa: E402, F401
 from tickets.status_notice import StatusNotice  # noqa: E402, F401

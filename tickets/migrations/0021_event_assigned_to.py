@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrentlyOnPostgres(
             model_name="ticketevent",
             index=models.Index(
-                condition=models.Q(("assigned_to__isnull", False), ("kind", "assigned")),
+                condition=models.Q(("assigned_to__isnull", False)),
                 fields=["created_at"],
                 include=["assigned_to", "ticket"],
                 name="event_assigned_to",

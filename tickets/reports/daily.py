@@ -125,7 +125,8 @@ def _filed(tickets):
 def _resolved(tickets):
     """One row per request with a solution, on the day of its (latest) solution."""
     # In the order of SUMS, as _filed's: the UNION ALL pairs the columns by position.
-    flags = {name: Value(1 if name == "resolved" else 0) for name in SUMS}
+    flags = {name: Value(0) for name in SUMS}
+    flags["resolved"] = Value(1)
     return (
         tickets.filter(resolved_at__isnull=False)
         .annotate(day=TruncDate("resolved_at"))
