@@ -92,6 +92,7 @@ def ticket_list(request):
         "tickets/list.html",
         {
             "form": form,
+            "filter_controls": form.controls(),
             "page": page,
             "rows": _list_rows(page.object_list),
             "status_counts": counts,
