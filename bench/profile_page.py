@@ -18,7 +18,9 @@ import argparse
 import cProfile
 import os
 import pstats
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,7 +43,9 @@ def main() -> None:
 
     os.environ["DATABASE_URL"] = args.db
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    os.environ.setdefault("MEDIA_ROOT", "/tmp/profile_page_media")
+    # Files of a --png filing go to a scratch folder, removed with the filed requests' rows.
+    media_root = tempfile.mkdtemp(prefix="profile_page_media_")
+    os.environ["MEDIA_ROOT"] = media_root
     import django
 
     django.setup()
@@ -105,6 +109,7 @@ def main() -> None:
     finally:
         if args.post:
             Ticket.objects.filter(pk__gte=first_new, subject__startswith="profile_page ").delete()
+        shutil.rmtree(media_root, ignore_errors=True)
     print(f"{args.path}: {plain * 1000:.1f} ms a request ({elapsed * 1000:.1f} ms under "
           f"cProfile), {len(queries)} queries")  # fmt: skip
     for seconds, sql in queries:

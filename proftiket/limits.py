@@ -81,7 +81,11 @@ def retry_after(name: str, ident: str, rate: Rate, *, now: float | None = None) 
 
 
 def take_together(
-    name: str, ident: str, window: int, amounts: Mapping[str, tuple[float, float]], *,
+    name: str,
+    ident: str,
+    window: int,
+    amounts: Mapping[str, tuple[float, float]],
+    *,
     now: float | None = None,
 ) -> bool:
     """Count several amounts against their own limits, all or nothing, within one window:
@@ -95,9 +99,9 @@ def take_together(
     key = _key(name, ident)
     stored = cache.get(key)
     start, counts = now, {}
-    if isinstance(stored, list | tuple) and len(stored) == 2 and isinstance(stored[1], dict):
-        if stored[0] + window > now:
-            start, counts = float(stored[0]), stored[1]
+    running = isinstance(stored, list | tuple) and len(stored) == 2
+    if running and isinstance(stored[1], dict) and stored[0] + window > now:
+        start, counts = float(stored[0]), stored[1]
     if any(counts.get(part, 0) + amount > limit for part, (amount, limit) in amounts.items()):
         return False
     counts = {**counts, **{part: counts.get(part, 0) + a for part, (a, _) in amounts.items()}}
