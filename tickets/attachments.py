@@ -246,23 +246,27 @@ def check_quotas(uploads, *, uploader, ticket=None) -> None:
         _check_ticket_quota(ticket, count, size)
     if uploader.is_staff:
         return
-    files_rate = limits.Rate(settings.ATTACHMENT_USER_DAILY_FILES, USER_DAY)
-    bytes_rate = limits.Rate(settings.ATTACHMENT_USER_DAILY_BYTES, USER_DAY)
-    ident = str(uploader.pk)
-    if (
-        limits.used("upload-files", ident, files_rate) + count > files_rate.limit
-        or limits.used("upload-bytes", ident, bytes_rate) + size > bytes_rate.limit
-    ):
+    fits = limits.take_together(
+        "uploads",
+        str(uploader.pk),
+        USER_DAY,
+        {
+            "files": (count, settings.ATTACHMENT_USER_DAILY_FILES),
+            "bytes": (size, settings.ATTACHMENT_USER_DAILY_BYTES),
+        },
+    )
+    if not fits:
         raise ValidationError(
             _(
                 "You have attached as many files today as one person may (%(count)d files, "
                 "%(size)s). Send the message without them, or try again tomorrow."
             )
-            % {"count": files_rate.limit, "size": filesizeformat(bytes_rate.limit)},
+            % {
+                "count": settings.ATTACHMENT_USER_DAILY_FILES,
+                "size": filesizeformat(settings.ATTACHMENT_USER_DAILY_BYTES),
+            },
             code="user_quota",
         )
-    limits.add("upload-files", ident, files_rate, amount=count)
-    limits.add("upload-bytes", ident, bytes_rate, amount=size)
 
 
 def _check_ticket_quota(ticket, count: int, size: int) -> None:

@@ -185,6 +185,27 @@ class TicketFilterForm(forms.Form):
         choices=[(key, label) for key, (_ordering, label) in SORTS.items()],
     )
 
+    def controls(self) -> list[dict]:
+        """The fields as plain data for the list template, which writes their HTML itself.
+
+        Rendering the widgets cost ~5 ms of the list's ~15 (at 25 rows): a template per
+        widget and an included template per option, 23 options.
+        """
+        controls = []
+        for bound in self:
+            value = bound.data if self.is_bound else bound.initial
+            value = "" if value is None else str(value)
+            control = {"name": bound.html_name, "id": bound.auto_id, "label": bound.label,
+                       "value": value, "options": None}  # fmt: skip
+            if isinstance(bound.field, forms.ChoiceField):
+                control["options"] = [
+                    (str(key), label, str(key) == value) for key, label in bound.field.choices
+                ]
+            else:
+                control["max_length"] = bound.field.max_length
+            controls.append(control)
+        return controls
+
     def ordering(self) -> tuple:
         """Arguments for `order_by`, as chosen in the form (newest first by default)."""
         key = self.cleaned_data.get("sort") or "-created"

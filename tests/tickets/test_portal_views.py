@@ -165,6 +165,19 @@ class TestListFilters:
         assert counts == {S.NEW: 1, S.IN_PROGRESS: 0, S.WAITING: 1, S.RESOLVED: 0, S.CLOSED: 1}
         assert re.search(r"Закрыто <span class=\"count\">1</span>", html(response))
 
+    def test_the_filter_shows_the_chosen_values_and_is_refused_to_staff(
+        self, client, customer, agent, tickets
+    ):
+        client.force_login(customer)
+        page = html(client.get(LIST, {"status": S.WAITING, "q": "SIP <b>", "sort": "created"}))
+        assert f'<option value="{S.WAITING}" selected>Ожидает ответа клиента</option>' in page
+        assert '<option value="created" selected>Сначала старые</option>' in page
+        assert '<option value="" selected>Любой тип</option>' in page
+        escaped = client.get(LIST, {"q": "SIP <b>"}).content.decode()
+        assert 'name="q" value="SIP &lt;b&gt;" maxlength="200" id="id_q"' in escaped
+        client.force_login(agent)
+        assert client.get(LIST).status_code == 302
+
     def test_status_count_links_filter_the_list(self, client, customer, tickets):
         client.force_login(customer)
         page = html(client.get(LIST))
