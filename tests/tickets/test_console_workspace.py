@@ -237,10 +237,11 @@ class TestCost:
         ticket.executors.add(StaffUserFactory())
         client.force_login(agent)
         html_of(client, ticket)  # the calendar's schedule is cached per process
-        # Session, user, request (with organisation, requester, engineer, contract, plan and
-        # its calendar), the plan's targets, 2× permissions, history, messages, files,
-        # engineers (marked if executors), related requests: 11.
+        # Session, user, 2× permissions, request (with organisation, contract, plan
+        # and its calendar, rating), the plan's targets, requester and engineer, the
+        # conversation's make-up (the conversation itself is cached), engineers (marked if
+        # executors), related requests: 10.
         with django_assert_max_num_queries(15) as captured:
             html = html_of(client, ticket)
         assert html.count('class="ws-entry ws-msg') >= messages + 1
-        assert len(captured) <= 11
+        assert len(captured) <= 10
