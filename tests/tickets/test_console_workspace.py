@@ -237,11 +237,11 @@ class TestCost:
         ticket.executors.add(StaffUserFactory())
         client.force_login(agent)
         html_of(client, ticket)  # the calendar's schedule is cached per process
-        # Session, user, 2× permissions, request (with organisation, contract, plan
+        # Session, user (with their permissions), request (with organisation, contract, plan
         # and its calendar, rating), the plan's targets, requester and engineer, the
         # conversation's make-up (the conversation itself is cached), engineers (marked if
-        # executors), related requests: 10.
+        # executors), related requests: 8.
         with django_assert_max_num_queries(15) as captured:
             html = html_of(client, ticket)
         assert html.count('class="ws-entry ws-msg') >= messages + 1
-        assert len(captured) <= 10
+        assert len(captured) <= 8
