@@ -228,6 +228,8 @@ def _checks(users, checked) -> str:
 
 def page(model_admin, request, ticket, *, status=200, **extra) -> TemplateResponse:
     data = context(model_admin, request, ticket, **extra)
+    if data["can_work"]:
+        data["compose_html"] = rendering.compose_html(request, data)
     return TemplateResponse(request, TEMPLATE, data, status=status)
 
 
