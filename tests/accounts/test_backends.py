@@ -65,9 +65,7 @@ class TestAPermissionChangeCountsAtOnce:
         assert 'id="compose-form"' not in html and 'id="prop-priority"' not in html
         assert ticket.reference in html  # still allowed to look
 
-    def test_a_permission_given_to_the_user_shows_the_action_on_the_next_page(
-        self, client, agent
-    ):
+    def test_a_permission_given_to_the_user_shows_the_action_on_the_next_page(self, client, agent):
         ticket = TicketFactory()
         url = reverse("admin:tickets_ticket_workspace", args=[ticket.pk])
         client.force_login(agent)
