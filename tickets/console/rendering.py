@@ -38,8 +38,10 @@ def _person(user) -> tuple:
     return (user.pk, user.full_name, user.email, user.is_staff) if user else ()
 
 
-def entry_html(entry, *, ticket, can_work: bool) -> SafeString:
-    """One timeline entry: a message (with the change it carries) or a history entry alone."""
+def entry_html(entry, *, ticket, can_work: bool, shown_in: tuple = ()) -> SafeString:
+    """One timeline entry: a message (with the change it carries) or a history entry alone;
+    `shown_in` is _shown_in(), passed by a caller rendering many."""
+    shown_in = shown_in or _shown_in()
     if entry.comment is not None:
         comment = entry.comment
         key = (
@@ -53,11 +55,11 @@ def entry_html(entry, *, ticket, can_work: bool) -> SafeString:
             _files(entry.files),
             can_work and not comment.is_internal,
             ticket.pk,
-            *_shown_in(),
+            *shown_in,
         )
     else:
         event = entry.event
-        key = ("event", event.pk, event.created_at, _person(event.actor), *_shown_in())
+        key = ("event", event.pk, event.created_at, _person(event.actor), *shown_in)
 
     def render():
         return render_to_string(
@@ -98,8 +100,9 @@ def filed_html(ticket, request_files) -> SafeString:
 def timeline_html(conversation, *, ticket, can_work: bool) -> SafeString:
     """The whole conversation, oldest first; the filing's own history entry is the first card."""
     parts = [filed_html(ticket, conversation.request_files)]
+    shown_in = _shown_in()  # the same for every entry: looked up once
     parts += [
-        entry_html(entry, ticket=ticket, can_work=can_work)
+        entry_html(entry, ticket=ticket, can_work=can_work, shown_in=shown_in)
         for entry in conversation.entries
         if entry.comment is not None or entry.event.kind != TicketEvent.Kind.CREATED
     ]
