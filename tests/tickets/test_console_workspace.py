@@ -8,6 +8,7 @@ from django.urls import reverse
 from tests.factories import AttachmentFactory, StaffUserFactory, TicketFactory
 from tests.tickets.console_helpers import JSON, change_url, workspace_url
 from tickets import formatting, lifecycle
+from tickets.console import rendering
 from tickets.formatting import rendered_messages
 from tickets.models import Ticket, TicketEvent
 
@@ -220,6 +221,36 @@ class TestWhatItShows:
 
 
 @pytest.mark.django_db
+class TestTheCachedComposeBox:
+    def test_the_tabs_follow_the_request_on_the_next_page(self, client, agent, ticket):
+        client.force_login(agent)
+        assert not re.search(r'id="compose-resolve" disabled', html_of(client, ticket))
+        lifecycle.take(ticket, actor=agent)
+        lifecycle.resolve(ticket, actor=agent, solution="Готово")
+        html = html_of(client, ticket)
+        assert re.search(r'id="compose-resolve" disabled', html)
+        last = ticket.events.order_by("pk").last().pk
+        assert f'value="{last}" id="compose-seen-event"' in html
+
+    def test_each_page_carries_its_own_working_csrf_token(self, agent, ticket):
+        from django.test import Client
+
+        for _ in range(2):  # the second page is served from the cache
+            browser = Client(enforce_csrf_checks=True)
+            browser.force_login(agent)
+            html = html_of(browser, ticket)
+            assert rendering.CSRF_MARK not in html
+            form = html.split('id="compose-form"', 1)[1]
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+            response = browser.post(
+                reverse("admin:tickets_ticket_compose", args=[ticket.pk]),
+                {"csrfmiddlewaretoken": token, "mode": "note", "body": "заметка",
+                 "seen_status": ticket.status, "seen_event": "0"},
+            )  # fmt: skip
+            assert response.status_code != 403
+
+
+@pytest.mark.django_db
 class TestCost:
     @pytest.mark.parametrize("messages", [3, 40])
     def test_at_most_15_queries_whatever_the_length(
@@ -237,10 +268,11 @@ class TestCost:
         ticket.executors.add(StaffUserFactory())
         client.force_login(agent)
         html_of(client, ticket)  # the calendar's schedule is cached per process
-        # Session, user, request (with organisation, requester, engineer, contract, plan and
-        # its calendar), the plan's targets, 2× permissions, history, messages, files,
-        # engineers (marked if executors), related requests: 11.
+        # Session, user (with their permissions), request (with organisation, contract, plan
+        # and its calendar, rating), the plan's targets, requester and engineer, the
+        # conversation's make-up (the conversation itself is cached), engineers (marked if
+        # executors), related requests: 8.
         with django_assert_max_num_queries(15) as captured:
             html = html_of(client, ticket)
         assert html.count('class="ws-entry ws-msg') >= messages + 1
-        assert len(captured) <= 11
+        assert len(captured) <= 8

@@ -12,6 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from tickets import access, lifecycle, satisfaction, search
 from tickets.console import rendering
 from tickets.console.forms import ComposeForm, engineers
@@ -60,17 +61,29 @@ def chrome(site, request) -> dict:
 
 
 def load(request, object_id) -> Ticket | None:
-    """The request with everything the page shows beside the conversation, in one query (and
-    one for the plan's targets); None if it does not exist or the user may not see it."""
-    tickets = (
+    """The request with everything the page shows beside the conversation, in three small
+    queries; None if it does not exist or the user may not see it.
+
+    Not one query joining all ten tables: PostgreSQL plans every join order of such a query
+    anew on each execution, and with the request's thirty indexes and two joins of the users'
+    table that took 5 ms on a quiet machine (15-20 ms under load), twenty times its execution.
+    The request with its organisation, contract, plan, calendar and rating plans in about a
+    millisecond; its requester and engineer come in a second query, the plan's targets in a
+    third. The major incident a request is attached to is read only when it has one.
+    """
+    ticket = (
         access.visible_tickets(request.user)
-        .select_related("organization", "requester", "assignee", "contract", "plan__calendar")
-        .select_related("major_incident", "rating")
+        .select_related("organization", "contract", "plan__calendar", "rating")
         .prefetch_related("plan__targets")
         .filter(pk=object_id)
         .order_by()  # one row by its key: no sort for the planner to consider
+        .first()
     )
-    return next(iter(tickets), None)
+    if ticket is not None:
+        people = User.objects.in_bulk({ticket.requester_id, ticket.assignee_id} - {None})
+        ticket.requester = people[ticket.requester_id]
+        ticket.assignee = people.get(ticket.assignee_id)
+    return ticket
 
 
 def compose_modes(user, ticket, can_work: bool) -> list[dict]:
@@ -215,6 +228,8 @@ def _checks(users, checked) -> str:
 
 def page(model_admin, request, ticket, *, status=200, **extra) -> TemplateResponse:
     data = context(model_admin, request, ticket, **extra)
+    if data["can_work"]:
+        data["compose_html"] = rendering.compose_html(request, data)
     return TemplateResponse(request, TEMPLATE, data, status=status)
 
 

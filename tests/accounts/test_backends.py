@@ -1,0 +1,80 @@
+"""accounts.backends: the signed-in user comes with their permissions in one query."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from accounts.backends import EmailBackend
+from accounts.roles import group_name
+from tests.factories import TicketFactory
+
+
+def permission(name: str) -> Permission:
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+@pytest.mark.django_db
+class TestPermissionsReadWithTheUser:
+    def test_an_agents_role_permissions_cost_no_further_query(
+        self, agent, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            user = EmailBackend().get_user(agent.pk)
+            assert user.has_perm("tickets.change_ticket")
+            assert not user.has_perm("tickets.assign_others")
+            assert "tickets.view_ticket" in user.get_all_permissions()
+
+    def test_the_same_permissions_as_djangos_own_reading(self, agent, supervisor):
+        agent.user_permissions.add(permission("tickets.assign_others"))
+        for person in (agent, supervisor):
+            fresh = type(person).objects.get(pk=person.pk)  # no caches: ModelBackend reads
+            user = EmailBackend().get_user(person.pk)
+            assert user.get_user_permissions() == fresh.get_user_permissions()
+            assert user.get_group_permissions() == fresh.get_group_permissions()
+            assert user.get_all_permissions() == fresh.get_all_permissions()
+
+    def test_an_administrator_still_has_every_permission(self, administrator):
+        user = EmailBackend().get_user(administrator.pk)
+        assert user.has_perm("tickets.assign_others") and user.has_perm("auth.delete_group")
+
+    def test_a_customer_has_none(self, customer):
+        user = EmailBackend().get_user(customer.pk)
+        assert user.get_all_permissions() == set()
+        assert not user.has_perm("tickets.view_ticket")
+
+    def test_a_deactivated_user_is_signed_out(self, agent):
+        agent.is_active = False
+        agent.save()
+        assert EmailBackend().get_user(agent.pk) is None
+
+
+@pytest.mark.django_db
+class TestAPermissionChangeCountsAtOnce:
+    def test_a_permission_taken_from_the_role_hides_the_action_on_the_next_page(
+        self, client, agent
+    ):
+        ticket = TicketFactory()
+        url = reverse("admin:tickets_ticket_workspace", args=[ticket.pk])
+        client.force_login(agent)
+        assert 'id="compose-form"' in client.get(url).content.decode()
+        Group.objects.get(name=group_name(agent.role)).permissions.remove(
+            permission("tickets.change_ticket")
+        )
+        html = client.get(url).content.decode()
+        assert 'id="compose-form"' not in html and 'id="prop-priority"' not in html
+        assert ticket.reference in html  # still allowed to look
+
+    def test_a_permission_given_to_the_user_shows_the_action_on_the_next_page(self, client, agent):
+        ticket = TicketFactory()
+        url = reverse("admin:tickets_ticket_workspace", args=[ticket.pk])
+        client.force_login(agent)
+        assert '<select name="value" id="prop-assignee">' not in client.get(url).content.decode()
+        agent.user_permissions.add(permission("tickets.assign_others"))
+        assert '<select name="value" id="prop-assignee">' in client.get(url).content.decode()
+
+    def test_a_customer_is_still_refused_the_console(self, client, customer):
+        ticket = TicketFactory(requester=customer)
+        client.force_login(customer)
+        response = client.get(reverse("admin:tickets_ticket_workspace", args=[ticket.pk]))
+        assert response.status_code == 302 and "login" in response["Location"]
