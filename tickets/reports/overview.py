@@ -96,9 +96,10 @@ def backlog_tables(filters: Filters) -> list[Table]:
 
 def flow_table(filters: Filters) -> Table:
     """Requests created (created_at) and resolved (resolved_at: the latest solution proposed)
-    per day or week of the period: the settled ones summed from the daily table, the live
-    ones counted raw (tickets.reports.daily); three grouped queries at most."""
-    watermark = daily.settled_before()
+    per day or week of the period: the settled ones summed from the day × priority × type
+    table, the live ones counted raw (tickets.reports.daily; all raw for one organisation);
+    three grouped queries at most."""
+    watermark = daily.watermark_for(filters, daily.settled_before())
     tickets = Ticket.objects.filter(filters.facets(), daily.live(watermark)).order_by()
     created = _per_bucket(tickets.filter(filters.period("created_at")), "created_at", filters)
     resolved = _per_bucket(tickets.filter(filters.period("resolved_at")), "resolved_at", filters)
