@@ -159,16 +159,18 @@ def compliance(filters: Filters, *, now, by: Sequence[str]) -> dict[str, list[tu
     watermark = daily.settled_before()
     small = [name for name in by if name != "organization"]
     coarse = daily.watermark_for(filters, watermark)
-    rows_by = _live_rows(filters, now=now, by=small, live=daily.live(coarse))
-    if coarse is not None and small:
-        rows_by = _plus(rows_by, _settled_rows(ReportDay, filters, by=small))
+    by_org = coarse
     if "organization" in by:
         by_org = daily.watermark_for(filters, watermark, by_organisation=True)
+    if by_org == coarse:  # the usual case: one read of the live requests for every grouping
+        rows_by = _live_rows(filters, now=now, by=by, live=daily.live(coarse))
+    else:  # narrowed by priority or type: the by-organisation counts are all raw
+        rows_by = _live_rows(filters, now=now, by=small, live=daily.live(coarse))
         rows_by |= _live_rows(filters, now=now, by=["organization"], live=daily.live(by_org))
-        if by_org is not None:
-            rows_by = _plus(
-                rows_by, _settled_rows(ReportOrganizationDay, filters, by=["organization"])
-            )
+    if coarse is not None and small:
+        rows_by = _plus(rows_by, _settled_rows(ReportDay, filters, by=small))
+    if "organization" in by and by_org is not None:
+        rows_by = _plus(rows_by, _settled_rows(ReportOrganizationDay, filters, by=["organization"]))
     # Grouped by integers (a cheaper grouping than by names); names come in one small query.
     contracts = _contract_names({row["contract_id"] for row in rows_by.get("organization", [])})
     result = {}
@@ -191,28 +193,23 @@ def _plus(rows_by: dict[str, list[dict]], more: dict[str, list[dict]]) -> dict[s
 
 
 def _live_rows(filters: Filters, *, now, by: Sequence[str], live: Q) -> dict[str, list[dict]]:
-    """The raw counts of the cohort's live requests: organisation and contract on their own
-    (a few hundred groups, hashed); the overall figure, priority, type and month summed by
-    the database from one count by priority × type × month (tickets.reports.rollup)."""
+    """The raw counts of the cohort's live requests for every grouping of `by` in one
+    statement: counted once at the finest grain the groupings need, summed again per
+    grouping by the database (tickets.reports.rollup). The live requests are a few per cent
+    of the period's once the daily tables are filled, so the finest grain stays small."""
+    if not by:
+        return {}
     measures = counts(now=now) | {
         "first_breaches": Count("first_breach"),
         "resolution_breaches": Count("resolution_breach"),
     }
-    sums = list(measures)
-    rows_by: dict[str, list[dict]] = {}
-    if "organization" in by:
-        keys = GROUPINGS["organization"]
-        rows_by["organization"] = list(
-            cohort(filters).filter(live).values(*keys).annotate(**measures)
-        )
-    small = {name: GROUPINGS[name] for name in by if name != "organization"}
-    if small:
-        keys = list(dict.fromkeys(key for grouping in small.values() for key in grouping))
-        queryset = cohort(filters).filter(live)
-        if "month" in keys:
-            queryset = queryset.annotate(month=TruncMonth("created_at"))
-        finest = queryset.values(*keys).annotate(**measures)
-        rows_by |= rollup(finest, groupings=small, sums=sums)
+    groupings = {name: GROUPINGS[name] for name in by}
+    keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))
+    queryset = cohort(filters).filter(live)
+    if "month" in keys:
+        queryset = queryset.annotate(month=TruncMonth("created_at"))
+    finest = queryset.values(*keys).annotate(**measures)
+    rows_by = rollup(finest, groupings=groupings, sums=list(measures))
     for rows in rows_by.values():
         for row in rows:
             row["breach_rows"] = row["first_breaches"] + row["resolution_breaches"]
