@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from tests.tickets.test_reports import NOW, PERIOD, at, build_history
 from tickets import jobs
-from tickets.models import ReportDay, ReportDayState, Ticket
+from tickets.models import ReportDay, ReportDayState, ReportOrganizationDay, Ticket
 from tickets.reports import daily, overview, sla
 from tickets.reports.common import Audience
 from tickets.reports.filters import Filters
@@ -37,6 +37,18 @@ def figures(history) -> dict:
         Filters(start=PERIOD.start, end=PERIOD.end, organization_id=history.alpha.pk),
         Filters(start=PERIOD.start, end=PERIOD.end, type=Ticket.Type.PROBLEM),
         Filters(start=LONG.start, end=LONG.end, priority=Ticket.Priority.NORMAL),
+        Filters(
+            start=LONG.start,
+            end=LONG.end,
+            organization_id=history.alpha.pk,
+            type=Ticket.Type.PROBLEM,
+        ),
+        Filters(
+            start=LONG.start,
+            end=LONG.end,
+            priority=Ticket.Priority.NORMAL,
+            type=Ticket.Type.PROBLEM,
+        ),
     ]
     for index, filters in enumerate(facets):
         tables, total = sla.compliance_tables(filters, now=NOW, audience=Audience.STAFF)
@@ -54,14 +66,44 @@ def test_settled_requests_read_from_the_table_give_the_raw_figures(history):
     assert written > 0
     assert daily.settled_before() == NOW - daily.SETTLE_LAG
     settled = Ticket.objects.filter(status=Ticket.Status.CLOSED).count()
-    assert sum(ReportDay.objects.values_list("filed", flat=True)) == settled == 7
+    assert filed(ReportDay) == filed(ReportOrganizationDay) == settled == 7
     assert figures(history) == raw
+
+
+def filed(table) -> int:
+    return sum(table.objects.values_list("filed", flat=True))
+
+
+def test_the_tables_are_coarse_one_row_a_day_per_key(history):
+    daily.settle(now=NOW)
+    for table, keys in daily.TABLES.items():
+        distinct = table.objects.values("day", *keys).distinct().count()
+        assert table.objects.count() == distinct  # one run: one row per day and key
+        assert "organization_id" not in keys or "priority" not in keys
+
+
+def test_the_sla_page_over_the_tables_takes_a_constant_number_of_queries(
+    history, django_assert_num_queries
+):
+    daily.settle(now=NOW)
+    # The watermark, the live rest for every grouping, the day × priority × type table, the
+    # organisation table, the contracts' names.
+    with django_assert_num_queries(5):
+        sla.compliance_tables(LONG, now=NOW, audience=Audience.STAFF)
+    # Narrowed by type: the by-organisation counts are read raw, on their own.
+    narrowed = Filters(start=LONG.start, end=LONG.end, type=Ticket.Type.PROBLEM)
+    with django_assert_num_queries(5):
+        sla.compliance_tables(narrowed, now=NOW, audience=Audience.STAFF)
+    # One organisation: everything raw, no table read.
+    alone = Filters(start=LONG.start, end=LONG.end, organization_id=history.alpha.pk)
+    with django_assert_num_queries(3):
+        sla.compliance_tables(alone, now=NOW, audience=Audience.STAFF)
 
 
 def test_settling_in_two_runs_or_twice_changes_nothing(history):
     raw = figures(history)
     daily.settle(now=at(11, 5, 0))  # T10, T11, T9 and T1 are closed by then
-    assert sum(ReportDay.objects.values_list("filed", flat=True)) == 4
+    assert filed(ReportDay) == filed(ReportOrganizationDay) == 4
     assert figures(history) == raw
     daily.settle(now=NOW)
     rows = ReportDay.objects.count()

@@ -27,7 +27,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.tickets.test_reports import NOW, at, build_history
-from tickets.models import ReportDay, ReportDayState, Ticket
+from tickets.models import ReportDay, ReportDayState, ReportOrganizationDay, Ticket
 from tickets.reports import daily
 from tickets.reports.filters import Filters
 
@@ -431,6 +431,7 @@ class TestQueryCounts:
         varied_requests(50, **people)
         # Made closed in the past: settled anew (the job only ever sees closings after it).
         ReportDay.objects.all().delete()
+        ReportOrganizationDay.objects.all().delete()
         ReportDayState.objects.all().delete()
         daily.settle(now=now)
         with django_assert_max_num_queries(self.MAX_QUERIES):

@@ -1,27 +1,33 @@
 """Daily totals of settled requests, so that a report over a year or two sums a table of
 small rows instead of reading and joining every request of the period.
 
-**What is in the table (tickets.ReportDay).** A request is *settled* once it is closed
-before the watermark `ReportDayState.settled_before`: a closed request stays closed (a new
-question is a new request) and nothing of it that the reports count changes afterwards —
-its times, due times, breaches, priority, type, organisation. Settled requests are summed
-into ReportDay by the local day (Moscow, the site's TIME_ZONE) they were filed on and the
-day of their solution; every other request — open, resolved and not yet closed, or closed
-after the watermark — is *live* and read raw by the report, as before, through the same
-conditions. Every figure is therefore table + live, exactly the numbers of the raw
+**What is in the tables.** A request is *settled* once it is closed before the watermark
+`ReportDayState.settled_before`: a closed request stays closed (a new question is a new
+request) and nothing of it that the reports count changes afterwards — its times, due
+times, breaches, priority, type, organisation. Settled requests are summed by the local day
+(Moscow, the site's TIME_ZONE) they were filed on and the day of their solution, at two
+coarse grains: tickets.ReportDay by day × priority × type (~16 rows a day: two years are
+~12,000 rows, for the overall, priority, type and month figures) and
+tickets.ReportOrganizationDay by day × organisation × contract (for the by-organisation
+table). A finer grain (both at once) gave as many rows as requests: nothing to gain. A
+report narrowed to one organisation reads its requests raw (a few thousand a year, through
+the ticket_org_created index), and one narrowed by priority or type counts its
+by-organisation table raw (`watermark_for`). Every other request — open, resolved and not
+yet closed, or closed after the watermark — is *live* and read raw by the report, as before,
+through the same conditions. Every figure is therefore table + live, exactly the numbers of the raw
 computation, whenever the job last ran: nothing needs invalidating, no "dirty days", and
 a late resolution only moves a request from live to settled once it is closed.
 
-**Who fills it.** `settle()` — the django-q2 job `tickets.jobs.settle_report_days`, every
+**Who fills them.** `settle()` — the django-q2 job `tickets.jobs.settle_report_days`, every
 10 minutes — moves the requests closed between the old and the new watermark into the
-table with one INSERT … SELECT grouped by day and key, and moves the watermark, in one
+tables with one INSERT … SELECT each, grouped by day and key, and moves the watermark, in one
 transaction under a row lock (safe to run twice or concurrently). The new watermark lags
 `now` by SETTLE_LAG so that a closing still being committed is not passed over. The first
-run (or `manage.py settle_report_days`, or the migration) settles all history in one
-statement. Today is live: the lifecycle writes nothing here.
+run (or `manage.py settle_report_days`) settles all history in two statements. Today is
+live: the lifecycle writes nothing here.
 
 On the quick-start SQLite the same statements run (ORM-built), so both databases read the
-same table.
+same tables.
 """
 
 from datetime import timedelta
@@ -32,10 +38,20 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from sla.models import Breach
-from tickets.models import DONE_STATUSES, ReportDay, ReportDayState, Ticket
+from tickets.models import (
+    DONE_STATUSES,
+    ReportDay,
+    ReportDayState,
+    ReportOrganizationDay,
+    Ticket,
+)
+from tickets.reports.filters import Filters
 
 SETTLE_LAG = timedelta(minutes=10)
-KEYS = ("day", "organization_id", "contract_id", "priority", "type")
+TABLES = {  # table: its key (after the day)
+    ReportDay: ("priority", "type"),
+    ReportOrganizationDay: ("organization_id", "contract_id"),
+}
 SUMS = (
     "filed",
     "resolved",
@@ -53,6 +69,18 @@ def settled_before() -> object | None:
     return ReportDayState.objects.values_list("settled_before", flat=True).first()
 
 
+def watermark_for(filters: Filters, watermark, *, by_organisation: bool = False):
+    """The watermark to read the tables with for a report narrowed by `filters`, or None:
+    count every request raw. One organisation's requests are few (read raw through their
+    index; the tables have no organisation and priority/type together); the organisation
+    table has no priority and type, so a by-organisation count narrowed by them is raw."""
+    if watermark is None or filters.organization_id is not None:
+        return None
+    if by_organisation and (filters.type or filters.priority is not None):
+        return None
+    return watermark
+
+
 def live(watermark) -> Q:
     """Requests not in ReportDay: not closed, or closed at or after the watermark."""
     if watermark is None:
@@ -64,7 +92,7 @@ def live(watermark) -> Q:
 
 
 def settle(*, now=None) -> int:
-    """Sum the requests closed since the last run into ReportDay; how many rows it wrote."""
+    """Sum the requests closed since the last run into both tables; how many rows it wrote."""
     now = now or timezone.now()
     with transaction.atomic():
         state, _created = ReportDayState.objects.get_or_create(pk=1)
@@ -76,7 +104,8 @@ def settle(*, now=None) -> int:
         closed = Q(status=Ticket.Status.CLOSED, closed_at__lt=until)
         if since is not None:
             closed &= Q(closed_at__gte=since)
-        rows = _insert(Ticket.objects.filter(closed))
+        settled = Ticket.objects.filter(closed)
+        rows = sum(_insert(settled, table, keys) for table, keys in TABLES.items())
         state.settled_before = until
         state.save(update_fields=["settled_before"])
     return rows
@@ -90,7 +119,7 @@ def _breach(target: str) -> Exists:
     return Exists(Breach.objects.filter(ticket=OuterRef("pk"), target=target))
 
 
-def _filed(tickets):
+def _filed(tickets, keys):
     """One row per request, on the day it was filed, with its SLA outcome as 0/1 flags."""
     first_due, resolution_due = (
         Q(first_response_due_at__isnull=False),
@@ -106,7 +135,8 @@ def _filed(tickets):
         )
         .order_by()
         .values(
-            *KEYS,
+            "day",
+            *keys,
             filed=Value(1),
             resolved=Value(0),
             first_met=_flag(first_due & Q(first_response_at__isnull=False) & ~first_breach),
@@ -122,7 +152,7 @@ def _filed(tickets):
     )
 
 
-def _resolved(tickets):
+def _resolved(tickets, keys):
     """One row per request with a solution, on the day of its (latest) solution."""
     # In the order of SUMS, as _filed's: the UNION ALL pairs the columns by position.
     flags = {name: Value(0) for name in SUMS}
@@ -131,20 +161,21 @@ def _resolved(tickets):
         tickets.filter(resolved_at__isnull=False)
         .annotate(day=TruncDate("resolved_at"))
         .order_by()
-        .values(*KEYS, **flags)
+        .values("day", *keys, **flags)
     )
 
 
-def _insert(tickets) -> int:
-    """INSERT … SELECT the per-request rows of `tickets`, grouped by day and key."""
-    connection = connections[router.db_for_write(ReportDay)]
+def _insert(tickets, model, keys) -> int:
+    """INSERT … SELECT the per-request rows of `tickets` into `model`, grouped by day and
+    `keys`."""
+    connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    filed_sql, filed_params = _filed(tickets).query.sql_with_params()
-    resolved_sql, resolved_params = _resolved(tickets).query.sql_with_params()
-    table = quote(ReportDay._meta.db_table)
-    keys = ", ".join(quote(key) for key in KEYS)
+    filed_sql, filed_params = _filed(tickets, keys).query.sql_with_params()
+    resolved_sql, resolved_params = _resolved(tickets, keys).query.sql_with_params()
+    table = quote(model._meta.db_table)
+    keys = ", ".join(quote(key) for key in ("day", *keys))
     sums = ", ".join(f"SUM({quote(name)})" for name in SUMS)
-    columns = ", ".join(quote(name) for name in (*KEYS, *SUMS))
+    columns = f"{keys}, " + ", ".join(quote(name) for name in SUMS)
     # Only our own quoted names are interpolated; the values travel as parameters.
     sql = (
         f"INSERT INTO {table} ({columns}) SELECT {keys}, {sums} FROM ("  # noqa: S608

@@ -96,12 +96,11 @@ def backlog_tables(filters: Filters) -> list[Table]:
 
 def flow_table(filters: Filters) -> Table:
     """Requests created (created_at) and resolved (resolved_at: the latest solution proposed)
-    per day or week of the period: the settled ones summed from the daily table, the live
-    ones counted raw (tickets.reports.daily); three grouped queries at most."""
-    watermark = daily.settled_before()
-    tickets = Ticket.objects.filter(filters.facets(), daily.live(watermark)).order_by()
-    created = _per_bucket(tickets.filter(filters.period("created_at")), "created_at", filters)
-    resolved = _per_bucket(tickets.filter(filters.period("resolved_at")), "resolved_at", filters)
+    per day or week of the period: the settled ones summed from the day × priority × type
+    table, the live ones counted raw (tickets.reports.daily; all raw for one organisation);
+    two grouped queries at most."""
+    watermark = daily.watermark_for(filters, daily.settled_before())
+    created, resolved = _live_per_bucket(filters, live=daily.live(watermark))
     if watermark is not None:
         for start, filed, solved in _settled_per_bucket(filters):
             created[start] = created.get(start, 0) + filed
@@ -124,11 +123,29 @@ def flow_table(filters: Filters) -> Table:
     )
 
 
-def _per_bucket(queryset, field: str, filters: Filters) -> dict:
+def _live_per_bucket(filters: Filters, *, live: Q) -> tuple[Counter, Counter]:
+    """Created and resolved per bucket of the live requests, read once: each counted by the
+    pair (bucket filed in, bucket resolved in), either blank outside the period (a few
+    thousand pairs at most)."""
+    created_in, resolved_in = filters.period("created_at"), filters.period("resolved_at")
     rows = (
-        queryset.annotate(bucket=filters.trunc(field)).values_list("bucket").annotate(n=Count("pk"))
+        Ticket.objects.filter(filters.facets(), live)
+        .filter(created_in | resolved_in)
+        .order_by()
+        .annotate(
+            filed=Case(When(created_in, then=filters.trunc("created_at"))),
+            solved=Case(When(resolved_in, then=filters.trunc("resolved_at"))),
+        )
+        .values_list("filed", "solved")
+        .annotate(n=Count("pk"))
     )
-    return {as_local_date(bucket): n for bucket, n in rows}
+    created, resolved = Counter(), Counter()
+    for filed, solved, n in rows:
+        if filed is not None:
+            created[as_local_date(filed)] += n
+        if solved is not None:
+            resolved[as_local_date(solved)] += n
+    return created, resolved
 
 
 def _settled_per_bucket(filters: Filters):

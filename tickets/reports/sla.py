@@ -14,7 +14,7 @@ organisation, type and priority. For each target separately:
 
 Compliance = met / (met + missed); blank when nothing is counted.
 
-Requests closed before the daily table's watermark are read from it (tickets.reports.daily),
+Requests closed before the daily tables' watermark are read from them (tickets.reports.daily),
 the others raw: the same numbers, without reading a year of requests and their breaches.
 """
 
@@ -29,7 +29,13 @@ from django.utils.translation import gettext as _
 
 from sla.models import Breach, Contract
 from tickets import charts
-from tickets.models import CLOCK_RUNNING_STATUSES, DONE_STATUSES, ReportDay, Ticket
+from tickets.models import (
+    CLOCK_RUNNING_STATUSES,
+    DONE_STATUSES,
+    ReportDay,
+    ReportOrganizationDay,
+    Ticket,
+)
 from tickets.reports import daily
 from tickets.reports.common import (
     EXPORT_CHUNK,
@@ -146,14 +152,25 @@ def compliance(filters: Filters, *, now, by: Sequence[str]) -> dict[str, list[tu
     """{grouping: [(key, Compliance), ...]} for each grouping named in `by` (of GROUPINGS),
     sorted by key.
 
-    Settled requests (closed before the watermark) are summed from the daily table in one
-    statement; the live rest are counted raw (tickets.reports.daily): the sum is what the
-    raw count of the whole cohort gives."""
+    Settled requests (closed before the watermark) are summed from the daily tables — the
+    organisation grouping from the organisation table, the others from the priority × type
+    table — one statement each; the live rest are counted raw (tickets.reports.daily): the
+    sum is what the raw count of the whole cohort gives."""
     watermark = daily.settled_before()
-    rows_by = _live_rows(filters, now=now, by=by, live=daily.live(watermark))
-    if watermark is not None:
-        for name, rows in _settled_rows(filters, by=by).items():
-            rows_by[name] = [*rows_by.get(name, []), *rows]
+    small = [name for name in by if name != "organization"]
+    coarse = daily.watermark_for(filters, watermark)
+    by_org = coarse
+    if "organization" in by:
+        by_org = daily.watermark_for(filters, watermark, by_organisation=True)
+    if by_org == coarse:  # the usual case: one read of the live requests for every grouping
+        rows_by = _live_rows(filters, now=now, by=by, live=daily.live(coarse))
+    else:  # narrowed by priority or type: the by-organisation counts are all raw
+        rows_by = _live_rows(filters, now=now, by=small, live=daily.live(coarse))
+        rows_by |= _live_rows(filters, now=now, by=["organization"], live=daily.live(by_org))
+    if coarse is not None and small:
+        rows_by = _plus(rows_by, _settled_rows(ReportDay, filters, by=small))
+    if "organization" in by and by_org is not None:
+        rows_by = _plus(rows_by, _settled_rows(ReportOrganizationDay, filters, by=["organization"]))
     # Grouped by integers (a cheaper grouping than by names); names come in one small query.
     contracts = _contract_names({row["contract_id"] for row in rows_by.get("organization", [])})
     result = {}
@@ -169,40 +186,41 @@ def compliance(filters: Filters, *, now, by: Sequence[str]) -> dict[str, list[tu
     return result
 
 
+def _plus(rows_by: dict[str, list[dict]], more: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    for name, rows in more.items():
+        rows_by[name] = [*rows_by.get(name, []), *rows]
+    return rows_by
+
+
 def _live_rows(filters: Filters, *, now, by: Sequence[str], live: Q) -> dict[str, list[dict]]:
-    """The raw counts of the cohort's live requests: organisation and contract on their own
-    (a few hundred groups, hashed); the overall figure, priority, type and month summed by
-    the database from one count by priority × type × month (tickets.reports.rollup)."""
+    """The raw counts of the cohort's live requests for every grouping of `by` in one
+    statement: counted once at the finest grain the groupings need, summed again per
+    grouping by the database (tickets.reports.rollup). The live requests are a few per cent
+    of the period's once the daily tables are filled, so the finest grain stays small."""
+    if not by:
+        return {}
     measures = counts(now=now) | {
         "first_breaches": Count("first_breach"),
         "resolution_breaches": Count("resolution_breach"),
     }
-    sums = list(measures)
-    rows_by: dict[str, list[dict]] = {}
-    if "organization" in by:
-        keys = GROUPINGS["organization"]
-        rows_by["organization"] = list(
-            cohort(filters).filter(live).values(*keys).annotate(**measures)
-        )
-    small = {name: GROUPINGS[name] for name in by if name != "organization"}
-    if small:
-        keys = list(dict.fromkeys(key for grouping in small.values() for key in grouping))
-        queryset = cohort(filters).filter(live)
-        if "month" in keys:
-            queryset = queryset.annotate(month=TruncMonth("created_at"))
-        finest = queryset.values(*keys).annotate(**measures)
-        rows_by |= rollup(finest, groupings=small, sums=sums)
+    groupings = {name: GROUPINGS[name] for name in by}
+    keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))
+    queryset = cohort(filters).filter(live)
+    if "month" in keys:
+        queryset = queryset.annotate(month=TruncMonth("created_at"))
+    finest = queryset.values(*keys).annotate(**measures)
+    rows_by = rollup(finest, groupings=groupings, sums=list(measures))
     for rows in rows_by.values():
         for row in rows:
             row["breach_rows"] = row["first_breaches"] + row["resolution_breaches"]
     return rows_by
 
 
-def _settled_rows(filters: Filters, *, by: Sequence[str]) -> dict[str, list[dict]]:
-    """The settled requests' counts from the daily table, every grouping in one statement."""
+def _settled_rows(table, filters: Filters, *, by: Sequence[str]) -> dict[str, list[dict]]:
+    """The settled requests' counts from a daily table, every grouping in one statement."""
     groupings = {name: GROUPINGS[name] for name in by}
     keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))
-    days = ReportDay.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    days = table.objects.filter(day__gte=filters.start, day__lte=filters.end)
     days = days.filter(filters.facets()).order_by()
     if "month" in keys:
         days = days.annotate(month=TruncMonth("day"))
