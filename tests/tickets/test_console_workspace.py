@@ -276,3 +276,36 @@ class TestCost:
             html = html_of(client, ticket)
         assert html.count('class="ws-entry ws-msg') >= messages + 1
         assert len(captured) <= 8
+
+
+@pytest.mark.django_db
+class TestUrlsReversedOnce:
+    def test_each_url_of_the_page_is_the_one_django_reverses(self, ticket):
+        from tickets.console import workspace
+
+        urls = workspace.urls(ticket)
+        pk = ticket.pk
+        expected = {
+            "queue": reverse("admin:tickets_ticket_changelist"),
+            "workspace": reverse("admin:tickets_ticket_workspace", args=[pk]),
+            "history": reverse("admin:tickets_ticket_history", args=[pk]),
+            "presence": reverse("admin:tickets_ticket_presence", args=[pk]),
+            "canned": reverse("admin:tickets_ticket_canned", args=[pk]),
+            "compose": reverse("admin:tickets_ticket_compose", args=[pk]),
+            "link": reverse("admin:tickets_ticket_link", args=[pk]),
+            "organization": reverse(
+                "admin:accounts_organization_change", args=[ticket.organization_id]
+            ),
+        }
+        assert {name: urls[name] for name in expected} == expected
+        assert urls["set"] + "priority/" == reverse(
+            "admin:tickets_ticket_set", args=[pk, "priority"]
+        )
+        assert urls["act"] + "take/" == reverse("admin:tickets_ticket_act", args=[pk, "take"])
+        assert urls["incident"] + "attach/" == reverse(
+            "admin:tickets_ticket_incident", args=[pk, "attach"]
+        )
+        assert urls["incident"] + "detach/7/" == reverse(
+            "admin:tickets_ticket_incident_detach", args=[pk, 7]
+        )
+        assert urls["queue"] + "7/" == reverse("admin:tickets_ticket_workspace", args=[7])
