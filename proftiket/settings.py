@@ -229,14 +229,16 @@ MAILERS = {
     )
 }
 
-# --- Cache shared by every process (rate limits and other counters): Redis when configured,
-# otherwise a table of the database (created by the `proftiket` app's migration) ---
+# --- Cache shared by every process (rate limits, presence and other counters): Redis when
+# configured (CACHE_URL, a Redis of its own, or else REDIS_URL), otherwise a table of the
+# database (created by the `proftiket` app's migration). Several web containers need one cache.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+_cache_url = env.str("CACHE_URL", default="") or REDIS_URL
+if _cache_url:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _cache_url,
             "KEY_PREFIX": "proftiket",
         }
     }
@@ -275,17 +277,7 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
-# --- Cache: in the process by default; shared by every web process and worker on Redis ---
-# Several web containers need one cache (rate limits, presence): CACHE_URL, or REDIS_URL.
-_cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
-if _cache_url:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _cache_url,
-            "KEY_PREFIX": "proftiket",
-        }
-    }
+# Q_SYNC=true runs each task at once in the process that queues it (no worker needed).
 if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
 
