@@ -135,7 +135,9 @@ def conversation_ticket(agent):
     with_messages = Comment.objects.values("ticket").order_by("ticket").first()
     if with_messages is not None:  # seeded by an earlier run: the only one with messages
         return Ticket.objects.get(pk=with_messages["ticket"])
-    ticket = Ticket.objects.filter(status="new").order_by("pk").first()
+    # Unassigned: 20% of the seeded new requests already have an engineer, and taking those is
+    # refused to an engineer who is not a supervisor.
+    ticket = Ticket.objects.filter(status="new", assignee=None).order_by("pk").first()
     lifecycle.take(ticket, actor=agent)
     for i in range(15):
         lifecycle.reply(ticket, actor=ticket.requester, body=f"Сообщение клиента {i}")
