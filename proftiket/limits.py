@@ -1,7 +1,7 @@
 """Counters of what someone did within a window of time, kept in the cache all processes share.
 
 Used for the abuse limits: password-reset requests per address and per network address,
-failed logins per account, attachments per user. The cache is Redis when REDIS_URL is set,
+failed logins per account. The cache is Redis when REDIS_URL is set,
 otherwise the database (settings.CACHES), so every web process sees the same counts.
 
 A window starts with the first event counted and lasts `window` seconds; the count is kept
@@ -14,7 +14,6 @@ burst, never by more.
 import hashlib
 import math
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -78,35 +77,6 @@ def retry_after(name: str, ident: str, rate: Rate, *, now: float | None = None) 
     now = time.time() if now is None else now
     start, count = _current(_key(name, ident), rate, now)
     return max(0, math.ceil(start + rate.window - now)) if count else 0
-
-
-def take_together(
-    name: str,
-    ident: str,
-    window: int,
-    amounts: Mapping[str, tuple[float, float]],
-    *,
-    now: float | None = None,
-) -> bool:
-    """Count several amounts against their own limits, all or nothing, within one window:
-    `amounts` maps a part (files, bytes) to (amount, limit). False (nothing counted) if any
-    part would pass its limit.
-
-    One key for all the parts: one read and one write of the cache instead of two per part
-    (on the database cache a write is three queries and a transaction of its own).
-    """
-    now = time.time() if now is None else now
-    key = _key(name, ident)
-    stored = cache.get(key)
-    start, counts = now, {}
-    running = isinstance(stored, list | tuple) and len(stored) == 2
-    if running and isinstance(stored[1], dict) and stored[0] + window > now:
-        start, counts = float(stored[0]), stored[1]
-    if any(counts.get(part, 0) + amount > limit for part, (amount, limit) in amounts.items()):
-        return False
-    counts = {**counts, **{part: counts.get(part, 0) + a for part, (a, _) in amounts.items()}}
-    cache.set(key, [start, counts], timeout=max(1, math.ceil(start + window - now)))
-    return True
 
 
 def clear(name: str, ident: str) -> None:

@@ -323,14 +323,11 @@ class Contract(models.Model):
 
 
 def active_contract(organization_id: int, day: date) -> Contract | None:
-    """The organisation's contract in force on `day`, with its plan and targets."""
-    return (
-        Contract.objects.active_on(day)
-        .filter(organization_id=organization_id)
-        .select_related("plan__calendar")
-        .prefetch_related("plan__targets")
-        .first()
-    )
+    """The organisation's contract in force on `day`, with its plan, calendar and targets
+    (one query: sla.contract_lookup)."""
+    from sla.contract_lookup import active_contract as look_up
+
+    return look_up(organization_id, day)
 
 
 class Breach(models.Model):

@@ -71,16 +71,3 @@ def test_the_database_cache_table_comes_from_a_migration(db):
     # No `createcachetable` step anywhere: migrate creates it, like every other table.
     cache.set("probe", 1, 60)
     assert cache.get("probe") == 1
-
-
-def test_parts_counted_together_are_refused_whole_when_one_would_pass_its_limit(shared_cache):
-    def take(files, size, at):
-        amounts = {"files": (files, 3), "bytes": (size, 100)}
-        return limits.take_together("uploads", "u1", 600, amounts, now=at)
-
-    assert take(2, 50, at=0)
-    assert not take(1, 51, at=1)  # the files fit, the bytes do not: neither is counted
-    assert not take(2, 10, at=2)
-    assert take(1, 50, at=3)
-    assert not take(1, 0, at=599)
-    assert take(3, 100, at=600)  # 600 s after the first: a fresh window

@@ -442,7 +442,11 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="attachment_ticket")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="attachment_ticket"),
+            # A customer's files of the last 24 hours (the daily allowance, checked per upload).
+            models.Index(fields=["uploaded_by", "created_at"], name="attachment_uploader_created"),
+        ]
 
     def __str__(self):
         return self.original_name

@@ -31,6 +31,32 @@ class TestOneContractAtATime:
         assert active_contract(organization.pk, date(2026, 7, 1)) == new
         assert active_contract(organization.pk, date(2024, 7, 1)) is None
 
+    def test_the_contract_in_force_comes_with_its_plan_calendar_and_targets_in_one_query(
+        self, django_assert_num_queries
+    ):
+        contract = ContractFactory(starts_on=date(2026, 1, 1))
+        expected = sorted((t.priority, t.first_response, t.resolution)
+                          for t in contract.plan.targets.all())  # fmt: skip
+        with django_assert_num_queries(1):
+            found = active_contract(contract.organization_id, date(2026, 7, 1))
+            plan = found.plan
+            targets = [(t.priority, t.first_response, t.resolution) for t in plan.targets.all()]
+            assert plan.targets_for(expected[0][0]).first_response == expected[0][1]
+            assert (plan.name, plan.covered_types) == (contract.plan.name,
+                                                       contract.plan.covered_types)  # fmt: skip
+            assert plan.calendar.updated_at == contract.plan.calendar.updated_at
+        assert found == contract and found.number == contract.number
+        assert found.ends_on is None and found.starts_on == date(2026, 1, 1)
+        assert targets == expected and len(targets) > 1
+
+    def test_a_plan_without_targets_comes_with_none(self):
+        contract = ContractFactory(starts_on=date(2026, 1, 1))
+        contract.plan.targets.all().delete()
+        found = active_contract(contract.organization_id, date(2026, 7, 1))
+        assert found == contract
+        assert list(found.plan.targets.all()) == []
+        assert found.plan.targets_for(1) is None
+
     def test_another_organisation_may_have_a_contract_in_the_same_period(self):
         ContractFactory(starts_on=date(2026, 1, 1))
         ContractFactory(starts_on=date(2026, 1, 1))

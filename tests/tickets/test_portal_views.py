@@ -391,15 +391,15 @@ class TestNewRequest:
     def test_filing_takes_a_fixed_number_of_queries_and_queues_its_notification_within(
         self, settings, client, customer, database_broker, django_assert_max_num_queries, with_file
     ):
-        # The upload limits count in the cache: Redis in production (no query); the database
-        # cache that replaces it without Redis adds its own queries, which are not counted here.
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        # With the database cache, as without Redis in production: nothing is counted in it.
+        assert "DatabaseCache" in settings.CACHES["default"]["BACKEND"]
         client.force_login(customer)
         client.post(NEW, ticket_data())  # warms the calendar cache, as in a running server
         OrmQ.objects.all().delete()
-        # Session, user, contract, its targets; SAVEPOINT, request, [file], history entry,
-        # the notification task (django-q2's database queue), RELEASE.
-        with django_assert_max_num_queries(10 if with_file else 9):
+        # Session, user, the contract with its plan and targets; [the customer's files of the
+        # day]; SAVEPOINT, request, [file], history entry, the notification task (django-q2's
+        # database queue), RELEASE.
+        with django_assert_max_num_queries(10 if with_file else 8):
             response = client.post(NEW, ticket_data(files=[png()] if with_file else []))
 
         assert response.status_code == 302
