@@ -50,6 +50,7 @@ def urls(ticket) -> dict:
     queue = reverse("admin:tickets_ticket_changelist")
     own = f"{queue}{ticket.pk}/"
     return {
+        "home": reverse("admin:index"),
         "queue": queue,
         "workspace": own,
         "history": f"{own}history/",
