@@ -229,6 +229,20 @@ class TestWhatItShows:
         assert f'value="{agent.pk}" checked> {agent.full_name}' in html
         assert f'href="mailto:{customer.email}"' in html
 
+    def test_related_requests_with_their_subject_and_status_oldest_first(
+        self, client, agent, customer, ticket
+    ):
+        first = TicketFactory(requester=customer, subject="Первая связанная")
+        second = TicketFactory(requester=customer, subject="Вторая связанная")
+        lifecycle.take(second, actor=agent)
+        ticket.related.add(second, first)
+        TicketFactory(requester=customer, subject="Чужая").related.add(TicketFactory())
+        client.force_login(agent)
+        box = html_of(client, ticket).split('id="related"', 1)[1].split("</ul>", 1)[0]
+        assert box.index(first.reference) < box.index(second.reference)
+        assert "Первая связанная" in box and "Вторая связанная" in box and "Чужая" not in box
+        assert f'href="{workspace_url(second)}"' in box and ">В работе</span>" in box
+
     def test_the_parts_of_the_page_as_json_for_its_script(self, client, agent, ticket):
         client.force_login(agent)
         response = client.get(workspace_url(ticket), **JSON)

@@ -181,7 +181,7 @@ def context(
         "priority_options": _options(Ticket.Priority.choices, ticket.priority),
         "type_options": _options(Ticket.Type.choices, ticket.type),
         "shown_executors": ",".join(str(pk) for pk in sorted(u.pk for u in executors)),
-        "related": list(ticket.related.order_by("pk")),
+        "related": _related(ticket),
         "incident": _incident(user, ticket, can_work=can_work),
         "urls": urls(ticket),
     }
@@ -251,6 +251,25 @@ def _people(ticket) -> list[User]:
     for person in people:  # SQLite gives 0 and 1
         person.is_engineer, person.is_executor = bool(person.is_engineer), bool(person.is_executor)
     return people
+
+
+@functools.cache
+def _related_query() -> str:
+    q = connection.ops.quote_name
+    through = Ticket.related.through._meta
+    pk, table = q(Ticket._meta.pk.column), q(Ticket._meta.db_table)
+    columns = ", ".join(q(Ticket._meta.get_field(name).column) for name in ("subject", "status"))
+    return (
+        f"SELECT {pk}, {columns} FROM {table} WHERE {pk} IN"  # noqa: S608 (names from _meta)
+        f" (SELECT {q(through.get_field('to_ticket').column)} FROM {q(through.db_table)}"
+        f" WHERE {q(through.get_field('from_ticket').column)} = %s) ORDER BY {pk}"
+    )
+
+
+def _related(ticket) -> list[Ticket]:
+    """The related requests with what the panel shows of them (ID, subject, status), oldest
+    first: `ticket.related` in plain SQL composed once per process (a fifth of its CPU)."""
+    return list(Ticket.objects.raw(_related_query(), [ticket.pk]))
 
 
 def _staff(ticket) -> list:
