@@ -1,6 +1,8 @@
 """The console's header: the language switch, the reports for those who may see them, and
 "View site" leading to the portal instead of back into the console."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -48,3 +50,39 @@ def test_the_language_switch_returns_to_the_same_page_in_english(client, agent, 
     assert "Public reply" in english and "Публичный ответ" not in english
     agent.refresh_from_db()
     assert agent.language == "en"
+
+
+def _chrome(html: str) -> str:
+    """The page outside its content, tokens and nonces aside, whitespace collapsed."""
+    html = re.sub(r"<!--.*?-->", "", html, flags=re.DOTALL)
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r'nonce="[^"]+"', "", html)
+    head, rest = html.split('<nav aria-label="', 1)
+    tail = rest[rest.index('<br class="clear">') :]
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", head + tail))
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_workspace_has_the_chrome_of_every_other_console_page(
+    client, request, ticket, role, language
+):
+    """The workspace renders its chrome from a flat template of its own (for speed): the same
+    header, styles, scripts and footer as the admin's templates give the request's history."""
+    user = request.getfixturevalue(role)
+    user.language = language
+    user.save(update_fields=["language"])
+    client.force_login(user)
+    workspace = reverse("admin:tickets_ticket_workspace", args=[ticket.pk])
+    history = reverse("admin:tickets_ticket_history", args=[ticket.pk])
+    own = _chrome(client.get(workspace).content.decode())
+    admins = _chrome(client.get(history).content.decode())
+    # Only what differs by page: the title, the page's scripts, its body class and the path
+    # the header's forms return to.
+    own = own.replace(workspace, history)
+    own = re.sub(r"<title>.*?</title>", "", own)
+    admins = re.sub(r"<title>.*?</title>", "", admins)
+    own = re.sub(r'<script src="[^"]*/js/(attachments|workspace)\.js"[^>]*></script>', "", own)
+    own = own.replace(' class=" console-workspace"', ' class=""')
+    assert "console-langswitch" in own and ("Открыть сайт" in own or "View site" in own)
+    assert own.replace(" >", ">") == admins.replace(" >", ">")

@@ -211,6 +211,38 @@ class TestWhatItShows:
         assert agent.full_name in select and other_agent.full_name in select
         assert gone.full_name not in select
 
+    def test_an_engineer_who_left_is_still_named_but_no_longer_offered(
+        self, client, supervisor, agent, customer, ticket
+    ):
+        """Requester, engineer and the staff offered come from one query (workspace._people):
+        the requester and a deactivated engineer are shown, not offered; executors are ticked."""
+        gone = StaffUserFactory(email="gone@support.test", full_name="Ушедший")
+        lifecycle.take(ticket, actor=gone)
+        ticket.executors.add(agent)
+        gone.is_active = False
+        gone.save(update_fields=["is_active"])
+        client.force_login(supervisor)
+        html = html_of(client, ticket)
+        assert f"{ticket.organization.name} · Ушедший" in html
+        select = html.split('id="prop-assignee">', 1)[1].split("</select>", 1)[0]
+        assert "Ушедший" not in select and customer.email not in select
+        assert f'value="{agent.pk}" checked> {agent.full_name}' in html
+        assert f'href="mailto:{customer.email}"' in html
+
+    def test_related_requests_with_their_subject_and_status_oldest_first(
+        self, client, agent, customer, ticket
+    ):
+        first = TicketFactory(requester=customer, subject="Первая связанная")
+        second = TicketFactory(requester=customer, subject="Вторая связанная")
+        lifecycle.take(second, actor=agent)
+        ticket.related.add(second, first)
+        TicketFactory(requester=customer, subject="Чужая").related.add(TicketFactory())
+        client.force_login(agent)
+        box = html_of(client, ticket).split('id="related"', 1)[1].split("</ul>", 1)[0]
+        assert box.index(first.reference) < box.index(second.reference)
+        assert "Первая связанная" in box and "Вторая связанная" in box and "Чужая" not in box
+        assert f'href="{workspace_url(second)}"' in box and ">В работе</span>" in box
+
     def test_the_parts_of_the_page_as_json_for_its_script(self, client, agent, ticket):
         client.force_login(agent)
         response = client.get(workspace_url(ticket), **JSON)
@@ -269,13 +301,13 @@ class TestCost:
         client.force_login(agent)
         html_of(client, ticket)  # the calendar's schedule is cached per process
         # Session, user (with their permissions), request (with organisation, contract, plan
-        # and its calendar, rating), the plan's targets, requester and engineer, the
-        # conversation's make-up (the conversation itself is cached), engineers (marked if
-        # executors), related requests: 8.
+        # and its calendar, rating), the plan's targets, requester and engineer with the
+        # engineers (marked if executors), the conversation's make-up (the conversation itself
+        # is cached), related requests: 7.
         with django_assert_max_num_queries(15) as captured:
             html = html_of(client, ticket)
         assert html.count('class="ws-entry ws-msg') >= messages + 1
-        assert len(captured) <= 8
+        assert len(captured) <= 7
 
 
 @pytest.mark.django_db

@@ -4,7 +4,9 @@ change form: the read-only parts are plain data rendered once, every change is a
 action of its own (tickets.console.actions).
 """
 
-from django.db.models import Exists, OuterRef
+import functools
+
+from django.db import connection
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -50,6 +52,7 @@ def urls(ticket) -> dict:
     queue = reverse("admin:tickets_ticket_changelist")
     own = f"{queue}{ticket.pk}/"
     return {
+        "home": reverse("admin:index"),
         "queue": queue,
         "workspace": own,
         "history": f"{own}history/",
@@ -92,8 +95,9 @@ def load(request, object_id) -> Ticket | None:
     anew on each execution, and with the request's thirty indexes and two joins of the users'
     table that took 5 ms on a quiet machine (15-20 ms under load), twenty times its execution.
     The request with its organisation, contract, plan, calendar and rating plans in about a
-    millisecond; its requester and engineer come in a second query, the plan's targets in a
-    third. The major incident a request is attached to is read only when it has one.
+    millisecond; the plan's targets come in a second query; its requester and engineer, with
+    the support staff the page offers (`ticket.support_staff`), in a third (`_people`). The
+    major incident a request is attached to is read only when it has one.
     """
     ticket = (
         access.visible_tickets(request.user)
@@ -104,9 +108,11 @@ def load(request, object_id) -> Ticket | None:
         .first()
     )
     if ticket is not None:
-        people = User.objects.in_bulk({ticket.requester_id, ticket.assignee_id} - {None})
-        ticket.requester = people[ticket.requester_id]
-        ticket.assignee = people.get(ticket.assignee_id)
+        people = _people(ticket)
+        by_pk = {person.pk: person for person in people}
+        ticket.requester = by_pk[ticket.requester_id]
+        ticket.assignee = by_pk.get(ticket.assignee_id)
+        ticket.support_staff = [person for person in people if person.is_engineer]
     return ticket
 
 
@@ -175,7 +181,7 @@ def context(
         "priority_options": _options(Ticket.Priority.choices, ticket.priority),
         "type_options": _options(Ticket.Type.choices, ticket.type),
         "shown_executors": ",".join(str(pk) for pk in sorted(u.pk for u in executors)),
-        "related": list(ticket.related.order_by("pk")),
+        "related": _related(ticket),
         "incident": _incident(user, ticket, can_work=can_work),
         "urls": urls(ticket),
     }
@@ -211,14 +217,68 @@ def likely_duplicates(incident: Ticket) -> list[Ticket]:
     return [by_pk[t.pk] for t in found if t.pk in by_pk]
 
 
-def _staff(ticket) -> list:
-    """Active support staff, each marked whether they are a further executor: one query."""
-    of_this = Ticket.executors.through.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk"))
-    return list(
-        engineers()
-        .only("pk", "full_name", "email", "role", "is_active")
-        .annotate(is_executor=Exists(of_this))
+@functools.cache
+def _people_query() -> tuple[str, tuple]:
+    """The SQL of `_people` and its constant parameters, composed once per process. Who is
+    support staff stays defined in one place, `engineers()`: its query is a subquery here."""
+    staff, staff_params = engineers().order_by().values("pk").query.sql_with_params()
+    q = connection.ops.quote_name
+    through = Ticket.executors.through._meta
+    columns = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+    order = ", ".join(f"u.{q(User._meta.get_field(n).column)}" for n in engineers().query.order_by)
+    sql = (
+        f"SELECT {columns}, u.{q('id')} IN ({staff}) AS is_engineer,"  # noqa: S608 (names from _meta)
+        f" EXISTS (SELECT 1 FROM {q(through.db_table)} x"
+        f" WHERE x.{q(through.get_field('ticket').column)} = %s"
+        f" AND x.{q(through.get_field('user').column)} = u.{q('id')}) AS is_executor"
+        f" FROM {q(User._meta.db_table)} u"
+        f" WHERE u.{q('id')} IN ({staff}) OR u.{q('id')} IN (%s, %s) ORDER BY {order}"
     )
+    return sql, staff_params
+
+
+def _people(ticket) -> list[User]:
+    """The request's requester and engineer and the active support staff (`engineers()`), in
+    their order, each marked whether support staff (`is_engineer`) and whether a further
+    executor of the request (`is_executor`): one query, on every page and poll of a request.
+
+    Plain SQL, composed once per process (`_people_query`): composing this query with the ORM
+    on every page cost more than twice what running it does (two ORM queries were 2-3 ms of
+    the page's CPU; this one is under half a millisecond)."""
+    sql, staff_params = _people_query()
+    params = [*staff_params, ticket.pk, *staff_params, ticket.requester_id, ticket.assignee_id]
+    people = list(User.objects.raw(sql, params))
+    for person in people:  # SQLite gives 0 and 1
+        person.is_engineer, person.is_executor = bool(person.is_engineer), bool(person.is_executor)
+    return people
+
+
+@functools.cache
+def _related_query() -> str:
+    q = connection.ops.quote_name
+    through = Ticket.related.through._meta
+    pk, table = q(Ticket._meta.pk.column), q(Ticket._meta.db_table)
+    columns = ", ".join(q(Ticket._meta.get_field(name).column) for name in ("subject", "status"))
+    return (
+        f"SELECT {pk}, {columns} FROM {table} WHERE {pk} IN"  # noqa: S608 (names from _meta)
+        f" (SELECT {q(through.get_field('to_ticket').column)} FROM {q(through.db_table)}"
+        f" WHERE {q(through.get_field('from_ticket').column)} = %s) ORDER BY {pk}"
+    )
+
+
+def _related(ticket) -> list[Ticket]:
+    """The related requests with what the panel shows of them (ID, subject, status), oldest
+    first: `ticket.related` in plain SQL composed once per process (a fifth of its CPU)."""
+    return list(Ticket.objects.raw(_related_query(), [ticket.pk]))
+
+
+def _staff(ticket) -> list:
+    """Active support staff, each marked whether they are a further executor: what `load`
+    read with the request, or one query."""
+    staff = getattr(ticket, "support_staff", None)
+    if staff is None:
+        staff = [person for person in _people(ticket) if person.is_engineer]
+    return staff
 
 
 def _options(choices, chosen) -> str:
