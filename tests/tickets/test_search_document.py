@@ -15,7 +15,7 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL column"),
 ]
-fill_migration = importlib.import_module("tickets.migrations.0025_ticket_search_document_fill")
+fill_migration = importlib.import_module("tickets.migrations.0026_ticket_search_document_fill")
 
 
 def stored(ticket) -> str | None:

@@ -28,6 +28,6 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("tickets", "0025_ticket_search_document_fill")]
+    dependencies = [("tickets", "0026_ticket_search_document_fill")]
 
     operations = [migrations.RunPython(build, drop)]

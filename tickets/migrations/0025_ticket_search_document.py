@@ -82,6 +82,6 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0023_report_live_index")]
+    dependencies = [("tickets", "0024_attachment_uploader_created")]
 
     operations = [migrations.RunPython(add, remove)]

@@ -39,6 +39,6 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("tickets", "0024_ticket_search_document")]
+    dependencies = [("tickets", "0025_ticket_search_document")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop, elidable=True)]
