@@ -1,9 +1,15 @@
 """Finding requests by their words: the console's queue, the portal's list, similar requests.
 
 PostgreSQL: full-text search with the `russian` configuration over the subject and the
-description, so that «модемы» finds «модем» and «модема». The document is the expression of
-the GIN index `ticket_search_fts` (migration tickets 0014); `document()` below must stay the
-same expression, or PostgreSQL falls back to reading every request (a test checks the plan).
+description, so that «модемы» finds «модем» and «модема». The document is stored with each
+request in the column `search_document` (tickets 0024–0026: kept right by a trigger on every
+insert and every change of the subject or the description, filled in batches for the requests
+that existed before, under the GIN index `ticket_search_document`). It is not a model field:
+Django never loads or writes it; `StoredDocument` names it in queries. Reading it instead of
+computing the document (the expression index `ticket_search_fts` of 0014, still there for the
+previous release during an upgrade) makes checking a candidate row cheap, so PostgreSQL may
+walk the newest requests and stop at the page's fiftieth match instead of fetching and
+sorting every one of the 70,000 that mention a modem.
 Each word is also looked for as a prefix of a word («мод» finds «модем»), and the text as
 PostgreSQL's own parser splits it (`ge-0/0/1`, `client@beta.ru`). Besides the words:
 the request's number (`PT-1042` only that request; a bare `1042` also that one) and, for
@@ -19,25 +25,32 @@ letters, a crude stem («модемы» → «моде», which finds «моде
 """
 
 import re
+import time
 
 from django.contrib.postgres.search import (
     Lexeme,
     SearchQuery,
     SearchRank,
     SearchVector,
+    SearchVectorField,
     TrigramWordSimilarity,
 )
-from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db import connection, connections
+from django.db.models import F, Func, Q, QuerySet, Value
+from django.db.models.expressions import Col, Expression
 
 from accounts.models import Organization, User
-from tickets.models import OPEN_STATUSES, REFERENCE_PREFIX, Comment, parse_reference
+from tickets.models import OPEN_STATUSES, REFERENCE_PREFIX, Comment, Ticket, parse_reference
 
 CONFIG = "russian"
-FTS_INDEX_NAME = "ticket_search_fts"  # migration tickets 0014, over document()
+FTS_INDEX_NAME = "ticket_search_document"  # migration tickets 0026, over the stored column
+DOCUMENT_COLUMN = "search_document"  # tickets 0024: the triggers keep it equal to document()
 MAX_WORDS = 8  # longer texts are cut: more words only narrow an AND search further
 MAX_LOOKUPS = 20  # organisations or people matched by name or e-mail
 SIMILAR_LIMIT = 5
+# A word is common when at least COMMON_MATCHES of the newest NEWEST requests have it; a rare
+# word's matches, up to RARE_MATCHES, are listed by their ids (see _common).
+NEWEST, COMMON_MATCHES, RARE_MATCHES = 5000, 50, 2000
 MIN_SIMILAR_LENGTH = 4  # characters of a subject before suggestions make sense
 # word_similarity() of the typed subject to a request's subject that counts as "looks like".
 SIMILARITY_THRESHOLD = 0.5
@@ -60,10 +73,38 @@ STOP_WORDS = frozenset(_STOP_LIST.split())
 
 
 def document():
-    """The searchable text of a request, as the GIN index `ticket_search_fts` holds it."""
+    """The searchable text of a request, computed: what the column `search_document` holds."""
     return SearchVector("subject", weight="A", config=CONFIG) + SearchVector(
         "description", weight="B", config=CONFIG
     )
+
+
+_DOCUMENT_FIELD = SearchVectorField()
+_DOCUMENT_FIELD.set_attributes_from_name(DOCUMENT_COLUMN)
+_DOCUMENT_FIELD.model = Ticket  # named like a field of the requests (Django hashes queries so)
+
+
+class StoredDocument(Expression):
+    """The request's stored document, `search_document` (PostgreSQL only; not a model field).
+
+    Resolved to a column of the query's own requests table, under whatever alias it has there
+    (also when the query becomes a subquery and its tables are renamed).
+    """
+
+    output_field = _DOCUMENT_FIELD
+
+    def __init__(self, *, unindexed: bool = False):
+        super().__init__()
+        self.unindexed = unindexed
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        column = Col(query.get_initial_alias(), _DOCUMENT_FIELD)
+        if not self.unindexed:
+            return column
+        # The same document, but not what the GIN index holds: checked row by row.
+        return Func(
+            column, template="COALESCE(%(expressions)s, ''::tsvector)", output_field=_DOCUMENT_FIELD
+        )
 
 
 def words(text: str) -> list[str]:
@@ -130,7 +171,7 @@ def _text_condition(queryset: QuerySet, text: str) -> tuple[QuerySet, Q | None]:
         query = _fts_query(text)
         if query is None:
             return queryset, None
-        return queryset.alias(search_document=document()), Q(search_document=query)
+        return queryset.alias(search_document=StoredDocument()), Q(search_document=query)
     return queryset, _sqlite_words(text, ("subject", "description"))
 
 
@@ -158,16 +199,81 @@ def search_console(queryset: QuerySet, text: str) -> QuerySet:
     number = parse_reference(term)
     if number and term.upper().startswith(REFERENCE_PREFIX):
         return queryset.filter(pk=number)
-    queryset, condition = _text_condition(queryset, term)
-    condition = condition or Q(pk__in=[])
+    base = queryset
+    queryset, words_condition = _text_condition(queryset, term)
+    others = Q(pk__in=[])
     organisations, people = _matching_people_and_organisations(term)
     if organisations:
-        condition |= Q(organization_id__in=organisations)
+        others |= Q(organization_id__in=organisations)
     if people:
-        condition |= Q(requester_id__in=people)
+        others |= Q(requester_id__in=people)
     if number:
-        condition |= Q(pk=number)
-    return queryset.filter(condition)
+        others |= Q(pk=number)
+    if words_condition is None:
+        return queryset.filter(others)
+    if _postgres() and not _common(base, words_condition | others):
+        rare = _rare_word_matches(term, using=base.db)
+        if rare is not None:
+            return base.filter(Q(pk__in=rare) | others)
+    return queryset.filter(words_condition | others)
+
+
+def _common(queryset: QuerySet, condition: Q) -> bool:
+    """Whether at least COMMON_MATCHES of the newest NEWEST requests meet `condition`.
+
+    A search lists the newest first. For a common word PostgreSQL walks the requests from the
+    newest, checks each one's stored document and stops at the page's last match: a few hundred
+    rows for «модем» (70,000 matches at 1M requests). But its statistics cannot tell a rare or
+    absent word from a common one (a word outside the most common counts as 0.5% of the
+    requests), and for a rare word that walk reads the whole table: seconds. So the newest
+    requests are asked first: at most NEWEST rows of the newest-first index, fewer for a common
+    word (it stops at COMMON_MATCHES). The words are checked on each of these rows, not through
+    the GIN index: for a common word, collecting all its matches there costs more than the
+    whole search.
+    """
+    since = _newest_since(queryset.db)
+    if since is None:
+        return False  # fewer requests than that: a rare word's few matches are read by id
+    recent = (
+        queryset.alias(search_document=StoredDocument(unindexed=True))
+        .filter(condition, created_at__gte=since)
+        .order_by()
+    )
+    return recent[:COMMON_MATCHES].count() >= COMMON_MATCHES
+
+
+_NEWEST_SINCE: dict[str, tuple[float, object]] = {}  # database → (until, date)
+NEWEST_KEPT = 300  # seconds: the date only moves forward, a little, as requests are filed
+
+
+def _newest_since(using: str):
+    """The filing date of the NEWEST-th newest request (None when there are fewer).
+
+    Kept for a few minutes per process: a date a little old only widens the window a little.
+    Its own query, so that the planner sees the date and reads its range through the index.
+    """
+    until, since = _NEWEST_SINCE.get(using, (0.0, None))
+    if until < time.monotonic():
+        newest = Ticket.objects.using(using).order_by("-created_at").values_list("created_at")
+        found = newest[NEWEST - 1 : NEWEST].first()
+        since = found[0] if found else None
+        _NEWEST_SINCE[using] = (time.monotonic() + NEWEST_KEPT, since)
+    return since
+
+
+def _rare_word_matches(term: str, *, using: str) -> list[int] | None:
+    """The ids of the requests with the words of `term`, when at most RARE_MATCHES have them.
+
+    Read through the GIN index alone by `tickets_ticket_search_ids` (tickets 0024), which
+    switches the planner's other ways off for its own statement only.
+    """
+    query = _fts_query(term)
+    plain = Ticket.objects.using(using).all().query
+    sql, params = plain.get_compiler(using=using).compile(query.resolve_expression(plain))
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT tickets_ticket_search_ids({sql}, %s)", [*params, RARE_MATCHES + 1])
+        ids = cursor.fetchone()[0]
+    return ids if len(ids) <= RARE_MATCHES else None
 
 
 def search_portal(queryset: QuerySet, text: str) -> QuerySet:
@@ -214,7 +320,7 @@ def similar_open_requests(queryset: QuerySet, subject: str, *, limit: int = SIMI
         if query is None:
             return []  # stop words only («не для»): nothing to compare
         ordered = (
-            candidates.alias(search_document=document())
+            candidates.alias(search_document=StoredDocument())
             .annotate(
                 subject_likeness=TrigramWordSimilarity(Value(subject), "subject"),
                 likeness=SearchRank(F("search_document"), query) + F("subject_likeness"),
