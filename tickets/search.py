@@ -2,7 +2,7 @@
 
 PostgreSQL: full-text search with the `russian` configuration over the subject and the
 description, so that «модемы» finds «модем» and «модема». The document is stored with each
-request in the column `search_document` (tickets 0024–0026: kept right by a trigger on every
+request in the column `search_document` (tickets 0025–0027: kept right by a trigger on every
 insert and every change of the subject or the description, filled in batches for the requests
 that existed before, under the GIN index `ticket_search_document`). It is not a model field:
 Django never loads or writes it; `StoredDocument` names it in queries. Reading it instead of
@@ -43,8 +43,8 @@ from accounts.models import Organization, User
 from tickets.models import OPEN_STATUSES, REFERENCE_PREFIX, Comment, Ticket, parse_reference
 
 CONFIG = "russian"
-FTS_INDEX_NAME = "ticket_search_document"  # migration tickets 0026, over the stored column
-DOCUMENT_COLUMN = "search_document"  # tickets 0024: the triggers keep it equal to document()
+FTS_INDEX_NAME = "ticket_search_document"  # migration tickets 0027, over the stored column
+DOCUMENT_COLUMN = "search_document"  # tickets 0025: the triggers keep it equal to document()
 MAX_WORDS = 8  # longer texts are cut: more words only narrow an AND search further
 MAX_LOOKUPS = 20  # organisations or people matched by name or e-mail
 SIMILAR_LIMIT = 5
@@ -264,7 +264,7 @@ def _newest_since(using: str):
 def _rare_word_matches(term: str, *, using: str) -> list[int] | None:
     """The ids of the requests with the words of `term`, when at most RARE_MATCHES have them.
 
-    Read through the GIN index alone by `tickets_ticket_search_ids` (tickets 0024), which
+    Read through the GIN index alone by `tickets_ticket_search_ids` (tickets 0025), which
     switches the planner's other ways off for its own statement only.
     """
     query = _fts_query(term)

@@ -1,4 +1,4 @@
-"""The stored search document (tickets 0024–0026): the triggers keep it right, the backfill fills
+"""The stored search document (tickets 0025–0027): the triggers keep it right, the backfill fills
 what existed before, and the search reads it through its GIN index."""
 
 import importlib
