@@ -582,5 +582,12 @@ class Rating(models.Model):
 # registers them and `from tickets.models import …` finds them.
 from tickets.canned_reply import CannedReply  # noqa: E402, F401
 from tickets.delivery import Delivery  # noqa: E402, F401
-from tickets.report_day import ReportDay, ReportDayState, ReportOrganizationDay  # noqa: E402, F401
+from tickets.report_day import (  # noqa: E402, F401
+    ReportDay,
+    ReportDayState,
+    ReportEngineerMonth,
+    ReportOrganizationDay,
+    ReportTimeMonth,
+    ReportTimeOrganizationMonth,
+)
 from tickets.status_notice import StatusNotice  # noqa: E402, F401

@@ -74,3 +74,71 @@ class ReportDayState(models.Model):
 
     def __str__(self):
         return f"settled before {self.settled_before}"
+
+
+class ReportBuckets(models.Model):
+    """Log-scale bucket counts of one business time (tickets.reports.sketch) per local month:
+    how many settled requests had a time in the bucket, and the smallest and largest of them.
+    Summed over months they give the percentiles within the sketch's tolerance. As in the
+    daily tables, several rows may hold the same key (one per run of the job): readers sum."""
+
+    class Field(models.IntegerChoices):
+        FIRST_RESPONSE = 0, _("first response")
+        RESOLUTION = 1, _("resolution")
+
+    month = models.DateField(_("month"))
+    field = models.PositiveSmallIntegerField(choices=Field.choices)
+    bucket = models.SmallIntegerField()
+    n = models.PositiveIntegerField()
+    smallest = models.FloatField()
+    largest = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class ReportTimeMonth(ReportBuckets):
+    """The times of settled requests by the month they were filed in, priority and type."""
+
+    priority = models.PositiveSmallIntegerField()
+    type = models.CharField(max_length=20)
+
+    class Meta:
+        verbose_name = _("report time month")
+        verbose_name_plural = _("report time months")
+        indexes = [models.Index(fields=["month"], name="reporttimemonth_month")]
+
+    def __str__(self):
+        return f"{self.month} {self.priority} {self.type} {self.field} {self.bucket}"
+
+
+class ReportTimeOrganizationMonth(ReportBuckets):
+    """The times of settled requests by the month they were filed in and organisation."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("report time organisation month")
+        verbose_name_plural = _("report time organisation months")
+        indexes = [models.Index(fields=["month"], name="reporttimeorgmonth_month")]
+
+    def __str__(self):
+        return f"{self.month} {self.organization_id} {self.field} {self.bucket}"
+
+
+class ReportEngineerMonth(ReportBuckets):
+    """The times of settled requests by the month of their (latest) solution and engineer."""
+
+    assignee = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("report engineer month")
+        verbose_name_plural = _("report engineer months")
+        indexes = [models.Index(fields=["month"], name="reportengmonth_month")]
+
+    def __str__(self):
+        return f"{self.month} {self.assignee_id} {self.field} {self.bucket}"

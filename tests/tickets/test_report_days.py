@@ -13,8 +13,16 @@ from django.core.management import call_command
 
 from tests.tickets.test_reports import NOW, PERIOD, at, build_history
 from tickets import jobs
-from tickets.models import ReportDay, ReportDayState, ReportOrganizationDay, Ticket
-from tickets.reports import daily, overview, sla
+from tickets.models import (
+    ReportDay,
+    ReportDayState,
+    ReportEngineerMonth,
+    ReportOrganizationDay,
+    ReportTimeMonth,
+    ReportTimeOrganizationMonth,
+    Ticket,
+)
+from tickets.reports import daily, engineers, overview, sketch, sla, time_buckets, times
 from tickets.reports.common import Audience
 from tickets.reports.filters import Filters
 
@@ -127,3 +135,80 @@ def test_the_job_and_the_command_settle(history, capsys):
         assert jobs.settle_report_days()["rows"] > 0
         call_command("settle_report_days")
     assert "0 row(s) written" in capsys.readouterr().out
+
+
+def times_figures(history) -> dict:
+    """Every figure of the times page, for periods with and without whole months, narrowed."""
+    result = {}
+    for index, filters in enumerate(
+        [
+            PERIOD,
+            LONG,
+            Filters(start=date(2026, 10, 1), end=date(2026, 11, 30)),
+            Filters(start=LONG.start, end=LONG.end, type=Ticket.Type.PROBLEM),
+            Filters(start=LONG.start, end=LONG.end, priority=Ticket.Priority.NORMAL),
+            Filters(start=LONG.start, end=LONG.end, organization_id=history.alpha.pk),
+        ]
+    ):
+        result[index] = [(t.name, t.rows) for t in times.times_tables(filters)]
+    return result
+
+
+def test_the_times_page_over_the_month_tables_gives_the_same_figures(history):
+    raw = times_figures(history)
+    daily.settle(now=NOW)
+    if time_buckets.enabled():
+        assert ReportTimeMonth.objects.exists()
+        assert ReportTimeOrganizationMonth.objects.exists()
+        assert ReportEngineerMonth.objects.exists()
+    assert times_figures(history) == raw
+
+
+def test_the_times_percentiles_agree_with_the_exact_ones_within_the_tolerance(history, monkeypatch):
+    daily.settle(now=NOW)
+    estimated = times_figures(history)
+    monkeypatch.setattr(time_buckets, "enabled", lambda model=None: False)
+    exact = times_figures(history)
+    for index, tables in exact.items():
+        for (name, rows), (_name, estimates) in zip(tables, estimated[index], strict=True):
+            for row, estimate in zip(rows, estimates, strict=True):
+                assert row[0] == estimate[0], name
+                for cell, value in zip(row[1:], estimate[1:], strict=True):
+                    if isinstance(cell, int):
+                        assert cell == value, (name, row)
+                    else:
+                        assert sketch.within_tolerance(value, cell), (name, row)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (date(2026, 10, 22), date(2026, 11, 20), None),
+        (date(2026, 10, 1), date(2026, 10, 31), (date(2026, 10, 1), date(2026, 11, 1))),
+        (date(2025, 11, 21), date(2026, 11, 20), (date(2025, 12, 1), date(2026, 11, 1))),
+        (date(2024, 12, 3), date(2026, 12, 2), (date(2025, 1, 1), date(2026, 12, 1))),
+        (date(2026, 2, 1), date(2026, 2, 28), (date(2026, 2, 1), date(2026, 3, 1))),
+    ],
+)
+def test_whole_months_of_a_period(start, end, months):
+    assert time_buckets.whole_months(Filters(start=start, end=end)) == months
+
+
+def engineers_figures() -> dict:
+    return {
+        index: engineers.figures(filters)
+        for index, filters in enumerate(
+            [
+                PERIOD,
+                LONG,
+                Filters(start=date(2026, 10, 1), end=date(2026, 11, 30)),
+                Filters(start=LONG.start, end=LONG.end, priority=Ticket.Priority.NORMAL),
+            ]
+        )
+    }
+
+
+def test_the_engineers_page_over_the_month_table_gives_the_same_figures(history):
+    raw = engineers_figures()
+    daily.settle(now=NOW)
+    assert engineers_figures() == raw

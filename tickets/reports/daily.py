@@ -45,6 +45,7 @@ from tickets.models import (
     ReportOrganizationDay,
     Ticket,
 )
+from tickets.reports import time_buckets
 from tickets.reports.filters import Filters
 
 SETTLE_LAG = timedelta(minutes=10)
@@ -92,7 +93,8 @@ def live(watermark) -> Q:
 
 
 def settle(*, now=None) -> int:
-    """Sum the requests closed since the last run into both tables; how many rows it wrote."""
+    """Sum the requests closed since the last run into both tables, and their times into
+    the month tables of tickets.reports.time_buckets; how many rows it wrote."""
     now = now or timezone.now()
     with transaction.atomic():
         state, _created = ReportDayState.objects.get_or_create(pk=1)
@@ -106,6 +108,7 @@ def settle(*, now=None) -> int:
             closed &= Q(closed_at__gte=since)
         settled = Ticket.objects.filter(closed)
         rows = sum(_insert(settled, table, keys) for table, keys in TABLES.items())
+        rows += time_buckets.settle(settled)
         state.settled_before = until
         state.save(update_fields=["settled_before"])
     return rows

@@ -69,7 +69,7 @@ def spreads_by(
             )
             for name, grouping in groupings.items()
         }
-    cells = _bucket_cells(queryset, fields=fields, groupings=groupings)
+    cells = bucket_cells(queryset, fields=fields, groupings=groupings)
     result: dict[str, dict[tuple, dict[str, Spread]]] = {}
     for name, grouping in groupings.items():
         by_key = cells.get(name, {})
@@ -82,7 +82,7 @@ def spreads_by(
     return result
 
 
-def _bucket_cells(queryset, *, fields, groupings) -> dict:
+def bucket_cells(queryset, *, fields, groupings) -> dict:
     """{grouping: {key: {field index: [(bucket, n, smallest, largest), ...]}}}, one query."""
     connection = connections[router.db_for_read(queryset.model)]
     keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))

@@ -1,0 +1,87 @@
+"""The reports' month tables of bucket counts of business times (tickets.reports.time_buckets).
+
+They are created empty, as are the daily tables after this migration: the watermark is cleared
+so that the next run of the job "report days" (every 10 minutes, or `manage.py
+settle_report_days`) settles all history into every table at once; until then the pages
+count every request raw, with the same figures. Only the small report tables are written.
+"""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+
+
+def resettle(apps, schema_editor):
+    """Forget what was settled: the tables are sums of the requests, rebuilt by the job."""
+    for name in ("ReportDay", "ReportOrganizationDay"):
+        apps.get_model("tickets", name).objects.all().delete()
+    apps.get_model("tickets", "ReportDayState").objects.update(settled_before=None)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('accounts', '0005_api_tokens'),
+        ('tickets', '0023_report_live_index'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='ReportTimeMonth',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(verbose_name='month')),
+                ('field', models.PositiveSmallIntegerField(choices=[(0, 'first response'), (1, 'resolution')])),
+                ('bucket', models.SmallIntegerField()),
+                ('n', models.PositiveIntegerField()),
+                ('smallest', models.FloatField()),
+                ('largest', models.FloatField()),
+                ('priority', models.PositiveSmallIntegerField()),
+                ('type', models.CharField(max_length=20)),
+            ],
+            options={
+                'verbose_name': 'report time month',
+                'verbose_name_plural': 'report time months',
+                'indexes': [models.Index(fields=['month'], name='reporttimemonth_month')],
+            },
+        ),
+        migrations.CreateModel(
+            name='ReportEngineerMonth',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(verbose_name='month')),
+                ('field', models.PositiveSmallIntegerField(choices=[(0, 'first response'), (1, 'resolution')])),
+                ('bucket', models.SmallIntegerField()),
+                ('n', models.PositiveIntegerField()),
+                ('smallest', models.FloatField()),
+                ('largest', models.FloatField()),
+                ('assignee', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': 'report engineer month',
+                'verbose_name_plural': 'report engineer months',
+                'indexes': [models.Index(fields=['month'], name='reportengmonth_month')],
+            },
+        ),
+        migrations.CreateModel(
+            name='ReportTimeOrganizationMonth',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(verbose_name='month')),
+                ('field', models.PositiveSmallIntegerField(choices=[(0, 'first response'), (1, 'resolution')])),
+                ('bucket', models.SmallIntegerField()),
+                ('n', models.PositiveIntegerField()),
+                ('smallest', models.FloatField()),
+                ('largest', models.FloatField()),
+                ('organization', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
+            ],
+            options={
+                'verbose_name': 'report time organisation month',
+                'verbose_name_plural': 'report time organisation months',
+                'indexes': [models.Index(fields=['month'], name='reporttimeorgmonth_month')],
+            },
+        ),
+        migrations.RunPython(resettle, migrations.RunPython.noop),
+    ]
