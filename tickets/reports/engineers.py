@@ -127,12 +127,11 @@ def medians(filters: Filters) -> dict[int, dict]:
         spreads = spreads_by(queryset, fields=time_buckets.FIELDS, groupings=groupings)
         return {key[0]: value for key, value in spreads["assignee"].items()}
     watermark = None if filters.facets() else daily.settled_before()
-    live = None if watermark is None else daily.live(watermark)
-    raw, months = time_buckets.raw_part(filters, dated="resolved_at", live=live)
+    live = None if watermark is None else daily.live_parts(watermark)
+    parts, months = time_buckets.raw_parts(filters, dated="resolved_at", live=live)
+    raw = [queryset.filter(part) for part in parts]
     cells = time_buckets.Cells(groupings)
-    cells.add_raw(
-        bucket_cells(queryset.filter(raw), fields=time_buckets.FIELDS, groupings=groupings)
-    )
+    cells.add_raw(bucket_cells(raw, fields=time_buckets.FIELDS, groupings=groupings))
     if months is not None:
         time_buckets.add_stored(
             cells, ReportEngineerMonth, months=months, facets=Q(), groupings=groupings

@@ -98,7 +98,10 @@ def _insert(settled: QuerySet, table, grain: Grain) -> int:
         return cursor.rowcount
 
 
-def whole_months(filters: Filters) -> tuple[date, date] | None:
+Months = tuple[date, date] | None
+
+
+def whole_months(filters: Filters) -> Months:
     """[first, after): the first days of the calendar months lying wholly in the period."""
     first = filters.start if filters.start.day == 1 else _next_month(filters.start)
     after = _next_month(filters.end)
@@ -111,17 +114,24 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def raw_part(filters: Filters, *, dated: str, live: Q | None) -> tuple[Q, tuple | None]:
-    """Which requests of the period to read raw, and the months [first, after) to read from
-    a table: all raw (Q(), None) when nothing is settled (`live` None) or no month is whole;
-    else the days outside the whole months, and the `live` requests inside them."""
+def raw_parts(
+    filters: Filters, *, dated: str, live: list[Q] | None
+) -> tuple[list[Q], tuple | None]:
+    """Which requests of the period to read raw, as disjoint parts (each read through one
+    index, see daily.live_parts), and the months [first, after) to read from a table: all
+    raw ([Q()], None) when nothing is settled (`live` None) or no month is whole; else the
+    days before and after the whole months, and the `live` parts inside them."""
     months = whole_months(filters) if live is not None else None
     if months is None:
-        return Q(), None
-    inside = Q(
-        **{f"{dated}__gte": local_midnight(months[0]), f"{dated}__lt": local_midnight(months[1])}
-    )
-    return ~inside | (inside & live), months
+        return [Q()], None
+    first, after = local_midnight(months[0]), local_midnight(months[1])
+    inside = Q(**{f"{dated}__gte": first, f"{dated}__lt": after})
+    parts = [inside & part for part in live]
+    if filters.start < months[0]:
+        parts.append(Q(**{f"{dated}__lt": first}))
+    if months[1] <= filters.end:
+        parts.append(Q(**{f"{dated}__gte": after}))
+    return parts, months
 
 
 class Cells:

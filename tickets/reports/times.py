@@ -76,11 +76,12 @@ def spreads(filters: Filters, *, by_organisation: bool = True) -> dict[str, dict
     coarse = daily.watermark_for(filters, watermark)
     by_org = daily.watermark_for(filters, watermark, by_organisation=True)
     cells = time_buckets.Cells(groupings)
-    raw, months = _raw_part(filters, coarse)
+    parts, months = _raw_parts(filters, coarse)
+    raw = [measured(filters).filter(part) for part in parts]
     if not by_organisation or by_org == coarse:  # the usual case: one raw pass for all
-        cells.add_raw(_raw_cells(measured(filters).filter(raw), groupings))
+        cells.add_raw(_raw_cells(raw, groupings))
     else:  # narrowed by priority or type: the organisations' figures are all raw
-        cells.add_raw(_raw_cells(measured(filters).filter(raw), GROUPINGS))
+        cells.add_raw(_raw_cells(raw, GROUPINGS))
         cells.add_raw(_raw_cells(measured(filters), BY_ORGANISATION))
     if months is not None:
         time_buckets.add_stored(
@@ -99,9 +100,9 @@ def spreads(filters: Filters, *, by_organisation: bool = True) -> dict[str, dict
     return result
 
 
-def _raw_part(filters: Filters, watermark):
-    live = None if watermark is None else daily.live(watermark)
-    return time_buckets.raw_part(filters, dated="created_at", live=live)
+def _raw_parts(filters: Filters, watermark):
+    live = None if watermark is None else daily.live_parts(watermark)
+    return time_buckets.raw_parts(filters, dated="created_at", live=live)
 
 
 def _raw_cells(queryset, groupings) -> dict:
