@@ -602,8 +602,10 @@ from tickets.delivery import Delivery  # noqa: E402, F401
 from tickets.report_day import (  # noqa: E402, F401
     ReportDay,
     ReportDayState,
+    ReportEngineerDay,
     ReportEngineerMonth,
     ReportOrganizationDay,
+    ReportRepeatAssignment,
     ReportTimeMonth,
     ReportTimeOrganizationMonth,
 )

@@ -142,3 +142,46 @@ class ReportEngineerMonth(ReportBuckets):
 
     def __str__(self):
         return f"{self.month} {self.assignee_id} {self.field} {self.bucket}"
+
+
+class ReportEngineerDay(models.Model):
+    """The engineers' counts of settled requests by the local day of the history entry:
+    requests assigned to them that day (each once a day), solutions they proposed, disputes
+    that followed their solution. As in the daily tables, readers sum several rows a key."""
+
+    day = models.DateField(_("day"))
+    engineer = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    taken = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    disputes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report engineer day")
+        verbose_name_plural = _("report engineer days")
+        indexes = [models.Index(fields=["day"], name="reportengday_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.engineer_id}"
+
+
+class ReportRepeatAssignment(models.Model):
+    """A settled request assigned to the same engineer on more than one day, once per such
+    day: what ReportEngineerDay's `taken` counts twice over a period holding two of them."""
+
+    day = models.DateField(_("day"))
+    engineer = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("report repeated assignment")
+        verbose_name_plural = _("report repeated assignments")
+        indexes = [models.Index(fields=["day"], name="reportrepeat_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.engineer_id} {self.ticket_id}"

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from tests.factories import TicketFactory
 from tests.tickets.test_reports import NOW, PERIOD, at, build_history
 from tickets import jobs
 from tickets.models import (
@@ -18,9 +19,11 @@ from tickets.models import (
     ReportDayState,
     ReportEngineerMonth,
     ReportOrganizationDay,
+    ReportRepeatAssignment,
     ReportTimeMonth,
     ReportTimeOrganizationMonth,
     Ticket,
+    TicketEvent,
 )
 from tickets.reports import daily, engineers, overview, sketch, sla, time_buckets, times
 from tickets.reports.common import Audience
@@ -213,3 +216,42 @@ def test_the_engineers_page_over_the_month_table_gives_the_same_figures(history)
     raw = engineers_figures()
     daily.settle(now=NOW)
     assert engineers_figures() == raw
+
+
+def test_a_request_assigned_to_the_same_engineer_on_two_days_is_taken_once(
+    customer, agent, supervisor
+):
+    ticket = TicketFactory(
+        requester=customer,
+        created_at=at(10, 5, 10),
+        status=Ticket.Status.CLOSED,
+        closed_at=at(10, 9, 10),
+    )
+    # To the agent on three days, twice on the 6th (at 9:00 and 15:00).
+    for moment in (at(10, 5, 9), at(10, 6, 9), at(10, 6, 15), at(10, 8, 9)):
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=TicketEvent.Kind.ASSIGNED,
+            actor=supervisor,
+            assigned_to=agent,
+            created_at=moment,
+        )
+    periods = [
+        Filters(start=date(2026, 10, 1), end=date(2026, 10, 31)),
+        Filters(start=date(2026, 10, 6), end=date(2026, 10, 6)),
+        Filters(start=date(2026, 10, 7), end=date(2026, 10, 8)),
+        Filters(start=date(2026, 10, 9), end=date(2026, 10, 31)),
+    ]
+
+    def taken():
+        return [engineers.counts(filters)["taken"].get(agent.pk, 0) for filters in periods]
+
+    assert taken() == [1, 1, 1, 0]
+    daily.settle(now=at(10, 6, 12, 10))  # the watermark between the two entries of the 6th
+    assert taken() == [1, 1, 1, 0]
+    daily.settle(now=NOW)
+    assert ReportRepeatAssignment.objects.count() == 3  # the 5th, 6th and 8th
+    assert taken() == [1, 1, 1, 0]
+    daily.settle(now=NOW + daily.SETTLE_LAG)
+    assert ReportRepeatAssignment.objects.count() == 3
+    assert taken() == [1, 1, 1, 0]

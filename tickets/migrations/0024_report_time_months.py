@@ -1,4 +1,5 @@
-"""The reports' month tables of bucket counts of business times (tickets.reports.time_buckets).
+"""The reports' month tables of bucket counts of business times (tickets.reports.time_buckets)
+and the engineers' days (tickets.reports.engineer_days).
 
 They are created empty, as are the daily tables after this migration: the watermark is cleared
 so that the next run of the job "report days" (every 10 minutes, or `manage.py
@@ -93,6 +94,37 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['month'], name='reporttimeorgmonth_month')],
             },
         ),
+        migrations.CreateModel(
+            name='ReportEngineerDay',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField(verbose_name='day')),
+                ('taken', models.PositiveIntegerField(default=0)),
+                ('resolved', models.PositiveIntegerField(default=0)),
+                ('disputes', models.PositiveIntegerField(default=0)),
+                ('engineer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': 'report engineer day',
+                'verbose_name_plural': 'report engineer days',
+                'indexes': [models.Index(fields=['day'], name='reportengday_day')],
+            },
+        ),
+        migrations.CreateModel(
+            name='ReportRepeatAssignment',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField(verbose_name='day')),
+                ('engineer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('ticket', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tickets.ticket')),
+            ],
+            options={
+                'verbose_name': 'report repeated assignment',
+                'verbose_name_plural': 'report repeated assignments',
+                'indexes': [models.Index(fields=['day'], name='reportrepeat_day')],
+            },
+        ),
+    
         migrations.RunPython(resettle, migrations.RunPython.noop, atomic=True),
             AddIndexConcurrentlyOnPostgres(
             model_name="ticket",

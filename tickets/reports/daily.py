@@ -45,7 +45,7 @@ from tickets.models import (
     ReportOrganizationDay,
     Ticket,
 )
-from tickets.reports import time_buckets
+from tickets.reports import engineer_days, time_buckets
 from tickets.reports.filters import Filters
 
 SETTLE_LAG = timedelta(minutes=10)
@@ -106,8 +106,9 @@ def live_parts(watermark) -> list[Q]:
 
 
 def settle(*, now=None) -> int:
-    """Sum the requests closed since the last run into both tables, and their times into
-    the month tables of tickets.reports.time_buckets; how many rows it wrote."""
+    """Sum the requests closed since the last run into both tables, their times into the
+    month tables of tickets.reports.time_buckets and their history into the engineers' days
+    (tickets.reports.engineer_days); how many rows it wrote."""
     now = now or timezone.now()
     with transaction.atomic():
         state, _created = ReportDayState.objects.get_or_create(pk=1)
@@ -122,6 +123,7 @@ def settle(*, now=None) -> int:
         settled = Ticket.objects.filter(closed)
         rows = sum(_insert(settled, table, keys) for table, keys in TABLES.items())
         rows += time_buckets.settle(settled)
+        rows += engineer_days.settle(since=since, until=until)
         state.settled_before = until
         state.save(update_fields=["settled_before"])
     return rows
