@@ -121,12 +121,12 @@ def medians(filters: Filters) -> dict[int, dict]:
     parts, months = time_buckets.raw_parts(filters, dated="resolved_at", live=live)
     raw = [queryset.filter(part) for part in parts]
     cells = time_buckets.Cells(groupings)
-    cells.add_raw(bucket_cells(raw, fields=time_buckets.FIELDS, groupings=groupings))
     if months is not None:
         time_buckets.add_stored(
             cells, ReportEngineerMonth, months=months, facets=Q(), groupings=groupings
         )
-    return {key[0]: value for key, value in cells.spreads("assignee").items()}
+    cells.add_raw(bucket_cells(raw, fields=time_buckets.FIELDS, groupings=groupings))
+    return {key[0]: value for key, value in cells.spreads()["assignee"].items()}
 
 
 def counts(filters: Filters) -> dict[str, dict[int, int]]:

@@ -77,16 +77,7 @@ def spreads(filters: Filters, *, by_organisation: bool = True) -> dict[str, dict
     by_org = daily.watermark_for(filters, watermark, by_organisation=True)
     cells = time_buckets.Cells(groupings)
     parts, months = _raw_parts(filters, coarse)
-    raw = [measured(filters).filter(part) for part in parts]
-    if not by_organisation or by_org == coarse:  # the usual case: one raw pass for all
-        cells.add_raw(_raw_cells(raw, groupings))
-    else:  # narrowed by priority or type: the organisations' figures are all raw
-        cells.add_raw(_raw_cells(raw, GROUPINGS))
-        cells.add_raw(_raw_cells(measured(filters), BY_ORGANISATION))
     if months is not None:
-        time_buckets.add_stored(
-            cells, ReportTimeMonth, months=months, facets=filters.facets(), groupings=GROUPINGS
-        )
         if by_organisation and by_org is not None:
             time_buckets.add_stored(
                 cells,
@@ -95,7 +86,16 @@ def spreads(filters: Filters, *, by_organisation: bool = True) -> dict[str, dict
                 facets=Q(),
                 groupings=BY_ORGANISATION,
             )
-    result = {name: cells.spreads(name) for name in groupings}
+        time_buckets.add_stored(
+            cells, ReportTimeMonth, months=months, facets=filters.facets(), groupings=GROUPINGS
+        )
+    raw = [measured(filters).filter(part) for part in parts]
+    if not by_organisation or by_org == coarse:  # the usual case: one raw pass for all
+        cells.add_raw(_raw_cells(raw, groupings))
+    else:  # narrowed by priority or type: the organisations' figures are all raw
+        cells.add_raw(_raw_cells(raw, GROUPINGS))
+        cells.add_raw(_raw_cells(measured(filters), BY_ORGANISATION))
+    result = cells.spreads()
     result["overall"].setdefault((), {field: NONE for field in FIELDS})
     return result
 
