@@ -83,12 +83,10 @@ def watermark_for(filters: Filters, watermark, *, by_organisation: bool = False)
 
 
 def live(watermark) -> Q:
-    """Requests not in ReportDay: not closed, or closed at or after the watermark."""
+    """Requests not in ReportDay: not closed, or closed at or after the watermark (as one
+    condition; the pages read them as live_parts)."""
     if watermark is None:
         return Q()
-    # Written as an OR of two small sets, each with its index (ticket_report_live and
-    # ticket_report_closed), rather than as NOT(closed before): the database then reads
-    # only the live requests instead of every request of the period.
     return ~Q(status=Ticket.Status.CLOSED) | Q(closed_at__gte=watermark)
 
 
