@@ -79,8 +79,8 @@ class ReportDayState(models.Model):
 class ReportBuckets(models.Model):
     """Log-scale bucket counts of one business time (tickets.reports.sketch) per local month:
     how many settled requests had a time in the bucket, and the smallest and largest of them.
-    Summed over months they give the percentiles within the sketch's tolerance. As in the
-    daily tables, several rows may hold the same key (one per run of the job): readers sum."""
+    Summed over months they give the percentiles within the sketch's tolerance. One row a
+    key: a run of the job adds its counts to the row already there (PostgreSQL's upsert)."""
 
     class Field(models.IntegerChoices):
         FIRST_RESPONSE = 0, _("first response")
@@ -106,7 +106,11 @@ class ReportTimeMonth(ReportBuckets):
     class Meta:
         verbose_name = _("report time month")
         verbose_name_plural = _("report time months")
-        indexes = [models.Index(fields=["month"], name="reporttimemonth_month")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "priority", "type", "field", "bucket"], name="reporttimemonth_key"
+            )
+        ]
 
     def __str__(self):
         return f"{self.month} {self.priority} {self.type} {self.field} {self.bucket}"
@@ -122,7 +126,11 @@ class ReportTimeOrganizationMonth(ReportBuckets):
     class Meta:
         verbose_name = _("report time organisation month")
         verbose_name_plural = _("report time organisation months")
-        indexes = [models.Index(fields=["month"], name="reporttimeorgmonth_month")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "organization", "field", "bucket"], name="reporttimeorgmonth_key"
+            )
+        ]
 
     def __str__(self):
         return f"{self.month} {self.organization_id} {self.field} {self.bucket}"
@@ -138,7 +146,11 @@ class ReportEngineerMonth(ReportBuckets):
     class Meta:
         verbose_name = _("report engineer month")
         verbose_name_plural = _("report engineer months")
-        indexes = [models.Index(fields=["month"], name="reportengmonth_month")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "assignee", "field", "bucket"], name="reportengmonth_key"
+            )
+        ]
 
     def __str__(self):
         return f"{self.month} {self.assignee_id} {self.field} {self.bucket}"

@@ -5,7 +5,7 @@ computed with nothing settled (all raw), then after the job settled the requests
 before a moment — in one run, in two runs, run twice — and must be the same.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -255,3 +255,35 @@ def test_a_request_assigned_to_the_same_engineer_on_two_days_is_taken_once(
     daily.settle(now=NOW + daily.SETTLE_LAG)
     assert ReportRepeatAssignment.objects.count() == 3
     assert taken() == [1, 1, 1, 0]
+
+
+def test_the_month_tables_keep_one_row_a_key_over_several_runs(history):
+    raw = times_figures(history)
+    daily.settle(now=at(11, 5, 0))  # T10, T11, T9 and T1 are closed by then
+    daily.settle(now=at(11, 12, 0))
+    daily.settle(now=NOW)
+    assert times_figures(history) == raw
+    for table, grain in time_buckets.TABLES.items():
+        keys = ("month", *grain.keys, "field", "bucket")
+        assert table.objects.count() == table.objects.values(*keys).distinct().count()
+
+
+def test_a_second_run_adds_its_counts_to_the_cells_already_there(customer):
+    for closed_on in (10, 20):  # the same cells, settled by two runs
+        TicketFactory(
+            requester=customer,
+            created_at=at(10, 5, 10),
+            status=Ticket.Status.CLOSED,
+            closed_at=at(10, closed_on, 10),
+            resolved_at=at(10, 6, 10),
+            first_response_time=timedelta(hours=1),
+            resolution_time=timedelta(hours=5),
+        )
+    daily.settle(now=at(10, 15, 0))
+    daily.settle(now=at(10, 25, 0))
+    if not time_buckets.enabled():
+        return
+    assert sorted(ReportTimeMonth.objects.values_list("field", "n", "smallest", "largest")) == [
+        (0, 2, 3600.0, 3600.0),
+        (1, 2, 18000.0, 18000.0),
+    ]

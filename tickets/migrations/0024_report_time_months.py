@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'report time month',
                 'verbose_name_plural': 'report time months',
-                'indexes': [models.Index(fields=['month'], name='reporttimemonth_month')],
+                'constraints': [models.UniqueConstraint(fields=('month', 'priority', 'type', 'field', 'bucket'), name='reporttimemonth_key')],
             },
         ),
         migrations.CreateModel(
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'report engineer month',
                 'verbose_name_plural': 'report engineer months',
-                'indexes': [models.Index(fields=['month'], name='reportengmonth_month')],
+                'constraints': [models.UniqueConstraint(fields=('month', 'assignee', 'field', 'bucket'), name='reportengmonth_key')],
             },
         ),
         migrations.CreateModel(
@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'report time organisation month',
                 'verbose_name_plural': 'report time organisation months',
-                'indexes': [models.Index(fields=['month'], name='reporttimeorgmonth_month')],
+                'constraints': [models.UniqueConstraint(fields=('month', 'organization', 'field', 'bucket'), name='reporttimeorgmonth_key')],
             },
         ),
         migrations.CreateModel(

@@ -85,13 +85,19 @@ def _insert(settled: QuerySet, table, grain: Grain) -> int:
         for name in ("month", *grain.keys, "field", "bucket", "n", "smallest", "largest")
     )
     keys = ", ".join(["t.month", *(f"t.{alias}" for alias in aliases)])
+    conflict = ", ".join(quote(name) for name in ("month", *grain.keys, "field", "bucket"))
     # Only our own quoted names, aliases and the fixed bucket expression are interpolated.
+    # A key already there (a month settled by an earlier run) takes the new counts in: one row
+    # a key, so that the table does not grow with the number of runs.
     sql = (
-        f"INSERT INTO {quote(table._meta.db_table)} ({columns}) "  # noqa: S608
+        f"INSERT INTO {quote(table._meta.db_table)} AS o ({columns}) "  # noqa: S608
         f"SELECT {keys}, m.f, b.b, COUNT(*), MIN(m.s), MAX(m.s) "
         f"FROM ({inner_sql}) t CROSS JOIN LATERAL (VALUES (0, t.v0), (1, t.v1)) AS m(f, s) "
         f"CROSS JOIN LATERAL (SELECT {sketch.BUCKET_SQL} AS b) AS b "
-        f"WHERE m.s IS NOT NULL GROUP BY {keys}, m.f, b.b"
+        f"WHERE m.s IS NOT NULL GROUP BY {keys}, m.f, b.b "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET n = o.n + EXCLUDED.n, "
+        "smallest = LEAST(o.smallest, EXCLUDED.smallest), "
+        "largest = GREATEST(o.largest, EXCLUDED.largest)"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
