@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_api_tokens'),
-        ('tickets', '0023_report_live_index'),
+        ('tickets', '0027_ticket_search_document_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
