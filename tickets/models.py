@@ -296,11 +296,28 @@ class Ticket(models.Model):
                 condition=Q(resolved_at__isnull=False),
                 name="ticket_report_resolved",
             ),
-            # Reports: the requests not summed in the daily table yet (tickets.reports.daily).
+            # Reports: the requests not closed, which are never in the daily tables
+            # (tickets.reports.daily), with every column the pages read of them: an index-only
+            # scan of a few per cent of the requests instead of a heap read of each.
             models.Index(
                 fields=["created_at"],
+                include=[
+                    "id",
+                    "organization",
+                    "contract",
+                    "priority",
+                    "type",
+                    "status",
+                    "assignee",
+                    "first_response_due_at",
+                    "resolution_due_at",
+                    "first_response_at",
+                    "resolved_at",
+                    "first_response_time",
+                    "resolution_time",
+                ],
                 condition=~Q(status=TicketStatus.CLOSED),
-                name="ticket_report_live",
+                name="ticket_report_open",
             ),
             models.Index(
                 fields=["closed_at"],
@@ -586,5 +603,14 @@ class Rating(models.Model):
 # registers them and `from tickets.models import …` finds them.
 from tickets.canned_reply import CannedReply  # noqa: E402, F401
 from tickets.delivery import Delivery  # noqa: E402, F401
-from tickets.report_day import ReportDay, ReportDayState, ReportOrganizationDay  # noqa: E402, F401
+from tickets.report_day import (  # noqa: E402, F401
+    ReportDay,
+    ReportDayState,
+    ReportEngineerDay,
+    ReportEngineerMonth,
+    ReportOrganizationDay,
+    ReportRepeatAssignment,
+    ReportTimeMonth,
+    ReportTimeOrganizationMonth,
+)
 from tickets.status_notice import StatusNotice  # noqa: E402, F401

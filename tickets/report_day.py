@@ -74,3 +74,126 @@ class ReportDayState(models.Model):
 
     def __str__(self):
         return f"settled before {self.settled_before}"
+
+
+class ReportBuckets(models.Model):
+    """Log-scale bucket counts of one business time (tickets.reports.sketch) per local month:
+    how many settled requests had a time in the bucket, and the smallest and largest of them.
+    Summed over months they give the percentiles within the sketch's tolerance. One row a
+    key: a run of the job adds its counts to the row already there (PostgreSQL's upsert)."""
+
+    class Field(models.IntegerChoices):
+        FIRST_RESPONSE = 0, _("first response")
+        RESOLUTION = 1, _("resolution")
+
+    month = models.DateField(_("month"))
+    field = models.PositiveSmallIntegerField(choices=Field.choices)
+    bucket = models.SmallIntegerField()
+    n = models.PositiveIntegerField()
+    smallest = models.FloatField()
+    largest = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class ReportTimeMonth(ReportBuckets):
+    """The times of settled requests by the month they were filed in, priority and type."""
+
+    priority = models.PositiveSmallIntegerField()
+    type = models.CharField(max_length=20)
+
+    class Meta:
+        verbose_name = _("report time month")
+        verbose_name_plural = _("report time months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "priority", "type", "field", "bucket"], name="reporttimemonth_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month} {self.priority} {self.type} {self.field} {self.bucket}"
+
+
+class ReportTimeOrganizationMonth(ReportBuckets):
+    """The times of settled requests by the month they were filed in and organisation."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("report time organisation month")
+        verbose_name_plural = _("report time organisation months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "organization", "field", "bucket"], name="reporttimeorgmonth_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month} {self.organization_id} {self.field} {self.bucket}"
+
+
+class ReportEngineerMonth(ReportBuckets):
+    """The times of settled requests by the month of their (latest) solution and engineer."""
+
+    assignee = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("report engineer month")
+        verbose_name_plural = _("report engineer months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "assignee", "field", "bucket"], name="reportengmonth_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month} {self.assignee_id} {self.field} {self.bucket}"
+
+
+class ReportEngineerDay(models.Model):
+    """The engineers' counts of settled requests by the local day of the history entry:
+    requests assigned to them that day (each once a day), solutions they proposed, disputes
+    that followed their solution. As in the daily tables, readers sum several rows a key."""
+
+    day = models.DateField(_("day"))
+    engineer = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    taken = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    disputes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report engineer day")
+        verbose_name_plural = _("report engineer days")
+        indexes = [models.Index(fields=["day"], name="reportengday_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.engineer_id}"
+
+
+class ReportRepeatAssignment(models.Model):
+    """A settled request assigned to the same engineer on more than one day, once per such
+    day: what ReportEngineerDay's `taken` counts twice over a period holding two of them."""
+
+    day = models.DateField(_("day"))
+    engineer = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("report repeated assignment")
+        verbose_name_plural = _("report repeated assignments")
+        indexes = [models.Index(fields=["day"], name="reportrepeat_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.engineer_id} {self.ticket_id}"

@@ -5,16 +5,27 @@ computed with nothing settled (all raw), then after the job settled the requests
 before a moment — in one run, in two runs, run twice — and must be the same.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.core.management import call_command
 
+from tests.factories import TicketFactory
 from tests.tickets.test_reports import NOW, PERIOD, at, build_history
 from tickets import jobs
-from tickets.models import ReportDay, ReportDayState, ReportOrganizationDay, Ticket
-from tickets.reports import daily, overview, sla
+from tickets.models import (
+    ReportDay,
+    ReportDayState,
+    ReportEngineerMonth,
+    ReportOrganizationDay,
+    ReportRepeatAssignment,
+    ReportTimeMonth,
+    ReportTimeOrganizationMonth,
+    Ticket,
+    TicketEvent,
+)
+from tickets.reports import daily, engineers, overview, sketch, sla, time_buckets, times
 from tickets.reports.common import Audience
 from tickets.reports.filters import Filters
 
@@ -86,13 +97,14 @@ def test_the_sla_page_over_the_tables_takes_a_constant_number_of_queries(
     history, django_assert_num_queries
 ):
     daily.settle(now=NOW)
-    # The watermark, the live rest for every grouping, the day × priority × type table, the
-    # organisation table, the contracts' names.
-    with django_assert_num_queries(5):
+    # The watermark, the live rest for every grouping (the requests not closed, those closed
+    # since the watermark), the day × priority × type table, the organisation table, the
+    # contracts' names.
+    with django_assert_num_queries(6):
         sla.compliance_tables(LONG, now=NOW, audience=Audience.STAFF)
     # Narrowed by type: the by-organisation counts are read raw, on their own.
     narrowed = Filters(start=LONG.start, end=LONG.end, type=Ticket.Type.PROBLEM)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         sla.compliance_tables(narrowed, now=NOW, audience=Audience.STAFF)
     # One organisation: everything raw, no table read.
     alone = Filters(start=LONG.start, end=LONG.end, organization_id=history.alpha.pk)
@@ -127,3 +139,151 @@ def test_the_job_and_the_command_settle(history, capsys):
         assert jobs.settle_report_days()["rows"] > 0
         call_command("settle_report_days")
     assert "0 row(s) written" in capsys.readouterr().out
+
+
+def times_figures(history) -> dict:
+    """Every figure of the times page, for periods with and without whole months, narrowed."""
+    result = {}
+    for index, filters in enumerate(
+        [
+            PERIOD,
+            LONG,
+            Filters(start=date(2026, 10, 1), end=date(2026, 11, 30)),
+            Filters(start=LONG.start, end=LONG.end, type=Ticket.Type.PROBLEM),
+            Filters(start=LONG.start, end=LONG.end, priority=Ticket.Priority.NORMAL),
+            Filters(start=LONG.start, end=LONG.end, organization_id=history.alpha.pk),
+        ]
+    ):
+        result[index] = [(t.name, t.rows) for t in times.times_tables(filters)]
+    return result
+
+
+def test_the_times_page_over_the_month_tables_gives_the_same_figures(history):
+    raw = times_figures(history)
+    daily.settle(now=NOW)
+    if time_buckets.enabled():
+        assert ReportTimeMonth.objects.exists()
+        assert ReportTimeOrganizationMonth.objects.exists()
+        assert ReportEngineerMonth.objects.exists()
+    assert times_figures(history) == raw
+
+
+def test_the_times_percentiles_agree_with_the_exact_ones_within_the_tolerance(history, monkeypatch):
+    daily.settle(now=NOW)
+    estimated = times_figures(history)
+    monkeypatch.setattr(time_buckets, "enabled", lambda model=None: False)
+    exact = times_figures(history)
+    for index, tables in exact.items():
+        for (name, rows), (_name, estimates) in zip(tables, estimated[index], strict=True):
+            for row, estimate in zip(rows, estimates, strict=True):
+                assert row[0] == estimate[0], name
+                for cell, value in zip(row[1:], estimate[1:], strict=True):
+                    if isinstance(cell, int):
+                        assert cell == value, (name, row)
+                    else:
+                        assert sketch.within_tolerance(value, cell), (name, row)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (date(2026, 10, 22), date(2026, 11, 20), None),
+        (date(2026, 10, 1), date(2026, 10, 31), (date(2026, 10, 1), date(2026, 11, 1))),
+        (date(2025, 11, 21), date(2026, 11, 20), (date(2025, 12, 1), date(2026, 11, 1))),
+        (date(2024, 12, 3), date(2026, 12, 2), (date(2025, 1, 1), date(2026, 12, 1))),
+        (date(2026, 2, 1), date(2026, 2, 28), (date(2026, 2, 1), date(2026, 3, 1))),
+    ],
+)
+def test_whole_months_of_a_period(start, end, months):
+    assert time_buckets.whole_months(Filters(start=start, end=end)) == months
+
+
+def engineers_figures() -> dict:
+    return {
+        index: engineers.figures(filters)
+        for index, filters in enumerate(
+            [
+                PERIOD,
+                LONG,
+                Filters(start=date(2026, 10, 1), end=date(2026, 11, 30)),
+                Filters(start=LONG.start, end=LONG.end, priority=Ticket.Priority.NORMAL),
+            ]
+        )
+    }
+
+
+def test_the_engineers_page_over_the_month_table_gives_the_same_figures(history):
+    raw = engineers_figures()
+    daily.settle(now=NOW)
+    assert engineers_figures() == raw
+
+
+def test_a_request_assigned_to_the_same_engineer_on_two_days_is_taken_once(
+    customer, agent, supervisor
+):
+    ticket = TicketFactory(
+        requester=customer,
+        created_at=at(10, 5, 10),
+        status=Ticket.Status.CLOSED,
+        closed_at=at(10, 9, 10),
+    )
+    # To the agent on three days, twice on the 6th (at 9:00 and 15:00).
+    for moment in (at(10, 5, 9), at(10, 6, 9), at(10, 6, 15), at(10, 8, 9)):
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=TicketEvent.Kind.ASSIGNED,
+            actor=supervisor,
+            assigned_to=agent,
+            created_at=moment,
+        )
+    periods = [
+        Filters(start=date(2026, 10, 1), end=date(2026, 10, 31)),
+        Filters(start=date(2026, 10, 6), end=date(2026, 10, 6)),
+        Filters(start=date(2026, 10, 7), end=date(2026, 10, 8)),
+        Filters(start=date(2026, 10, 9), end=date(2026, 10, 31)),
+    ]
+
+    def taken():
+        return [engineers.counts(filters)["taken"].get(agent.pk, 0) for filters in periods]
+
+    assert taken() == [1, 1, 1, 0]
+    daily.settle(now=at(10, 6, 12, 10))  # the watermark between the two entries of the 6th
+    assert taken() == [1, 1, 1, 0]
+    daily.settle(now=NOW)
+    assert ReportRepeatAssignment.objects.count() == 3  # the 5th, 6th and 8th
+    assert taken() == [1, 1, 1, 0]
+    daily.settle(now=NOW + daily.SETTLE_LAG)
+    assert ReportRepeatAssignment.objects.count() == 3
+    assert taken() == [1, 1, 1, 0]
+
+
+def test_the_month_tables_keep_one_row_a_key_over_several_runs(history):
+    raw = times_figures(history)
+    daily.settle(now=at(11, 5, 0))  # T10, T11, T9 and T1 are closed by then
+    daily.settle(now=at(11, 12, 0))
+    daily.settle(now=NOW)
+    assert times_figures(history) == raw
+    for table, grain in time_buckets.TABLES.items():
+        keys = ("month", *grain.keys, "field", "bucket")
+        assert table.objects.count() == table.objects.values(*keys).distinct().count()
+
+
+def test_a_second_run_adds_its_counts_to_the_cells_already_there(customer):
+    for closed_on in (10, 20):  # the same cells, settled by two runs
+        TicketFactory(
+            requester=customer,
+            created_at=at(10, 5, 10),
+            status=Ticket.Status.CLOSED,
+            closed_at=at(10, closed_on, 10),
+            resolved_at=at(10, 6, 10),
+            first_response_time=timedelta(hours=1),
+            resolution_time=timedelta(hours=5),
+        )
+    daily.settle(now=at(10, 15, 0))
+    daily.settle(now=at(10, 25, 0))
+    if not time_buckets.enabled():
+        return
+    assert sorted(ReportTimeMonth.objects.values_list("field", "n", "smallest", "largest")) == [
+        (0, 2, 3600.0, 3600.0),
+        (1, 2, 18000.0, 18000.0),
+    ]

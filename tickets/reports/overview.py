@@ -98,9 +98,13 @@ def flow_table(filters: Filters) -> Table:
     """Requests created (created_at) and resolved (resolved_at: the latest solution proposed)
     per day or week of the period: the settled ones summed from the day × priority × type
     table, the live ones counted raw (tickets.reports.daily; all raw for one organisation);
-    two grouped queries at most."""
+    three grouped queries at most."""
     watermark = daily.watermark_for(filters, daily.settled_before())
-    created, resolved = _live_per_bucket(filters, live=daily.live(watermark))
+    created, resolved = Counter(), Counter()
+    for live in daily.live_parts(watermark):
+        more_created, more_resolved = _live_per_bucket(filters, live=live)
+        created.update(more_created)
+        resolved.update(more_resolved)
     if watermark is not None:
         for start, filed, solved in _settled_per_bucket(filters):
             created[start] = created.get(start, 0) + filed

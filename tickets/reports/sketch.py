@@ -69,7 +69,7 @@ def spreads_by(
             )
             for name, grouping in groupings.items()
         }
-    cells = _bucket_cells(queryset, fields=fields, groupings=groupings)
+    cells = bucket_cells(queryset, fields=fields, groupings=groupings)
     result: dict[str, dict[tuple, dict[str, Spread]]] = {}
     for name, grouping in groupings.items():
         by_key = cells.get(name, {})
@@ -82,15 +82,21 @@ def spreads_by(
     return result
 
 
-def _bucket_cells(queryset, *, fields, groupings) -> dict:
-    """{grouping: {key: {field index: [(bucket, n, smallest, largest), ...]}}}, one query."""
-    connection = connections[router.db_for_read(queryset.model)]
+def bucket_cells(queryset, *, fields, groupings) -> dict:
+    """{grouping: {key: {field index: [(bucket, n, smallest, largest), ...]}}}, one query over
+    a queryset or over the UNION ALL of a list of disjoint ones (each read on its own)."""
+    querysets = queryset if isinstance(queryset, list | tuple) else [queryset]
+    connection = connections[router.db_for_read(querysets[0].model)]
     keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))
     aliases = {key: f"k{index}" for index, key in enumerate(keys)}
-    inner = queryset.order_by().values(
-        **{aliases[key]: F(key) for key in keys},
-        **{f"v{index}": EpochSeconds(field) for index, field in enumerate(fields)},
-    )
+    parts = [
+        part.order_by().values(
+            **{aliases[key]: F(key) for key in keys},
+            **{f"v{index}": EpochSeconds(field) for index, field in enumerate(fields)},
+        )
+        for part in querysets
+    ]
+    inner = parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0]
     inner_sql, params = inner.query.sql_with_params()
     values = ", ".join(f"({index}, t.v{index})" for index in range(len(fields)))
     sets, masks = [], {}

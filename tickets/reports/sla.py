@@ -162,11 +162,15 @@ def compliance(filters: Filters, *, now, by: Sequence[str]) -> dict[str, list[tu
     by_org = coarse
     if "organization" in by:
         by_org = daily.watermark_for(filters, watermark, by_organisation=True)
+    rows_by: dict[str, list[dict]] = {}
     if by_org == coarse:  # the usual case: one read of the live requests for every grouping
-        rows_by = _live_rows(filters, now=now, by=by, live=daily.live(coarse))
+        for live in daily.live_parts(coarse):
+            rows_by = _plus(rows_by, _live_rows(filters, now=now, by=by, live=live))
     else:  # narrowed by priority or type: the by-organisation counts are all raw
-        rows_by = _live_rows(filters, now=now, by=small, live=daily.live(coarse))
-        rows_by |= _live_rows(filters, now=now, by=["organization"], live=daily.live(by_org))
+        for live in daily.live_parts(coarse):
+            rows_by = _plus(rows_by, _live_rows(filters, now=now, by=small, live=live))
+        for live in daily.live_parts(by_org):
+            rows_by = _plus(rows_by, _live_rows(filters, now=now, by=["organization"], live=live))
     if coarse is not None and small:
         rows_by = _plus(rows_by, _settled_rows(ReportDay, filters, by=small))
     if "organization" in by and by_org is not None:
