@@ -179,11 +179,12 @@ class OrganisationFilter(admin.ListFilter):
         else:
             found = self._matching().order_by("name")[: self.LISTED + 1]
         found = list(found.values_list("pk", "name"))
-        remove = [self.CHOSEN, PAGE_VAR]
+        # The changelist's parameters never hold the page number; and `remove` drops every
+        # parameter that starts with a name given (PAGE_VAR, "p", dropped the priority).
         links = [
             {
                 "selected": False,
-                "query_string": changelist.get_query_string(remove=[self.TEXT, *remove]),
+                "query_string": changelist.get_query_string(remove=[self.TEXT, self.CHOSEN]),
                 "display": _("All"),
             }
         ]
@@ -191,7 +192,7 @@ class OrganisationFilter(admin.ListFilter):
             links.append(
                 {
                     "selected": pk == self.chosen,
-                    "query_string": changelist.get_query_string({self.CHOSEN: pk}, [PAGE_VAR]),
+                    "query_string": changelist.get_query_string({self.CHOSEN: pk}),
                     "display": name,
                 }
             )

@@ -18,6 +18,7 @@ from tickets.console.filters import (
     WaitingForCustomerFilter,
 )
 from tickets.console.forms import ConsoleActionForm
+from tickets.console.queue_page import QueuePage
 from tickets.console.queue_rows import QueueCells
 from tickets.lifecycle import incidents
 from tickets.models import Ticket
@@ -28,6 +29,7 @@ from tickets.paging import CappedPaginator, LookaheadPaginator, page_number
 QUEUE_ORDERING = ["priority", F("resolution_due_at").asc(nulls_last=True), "created_at"]
 SEARCH_ORDERING = ["-created_at", "-pk"]
 MAX_LISTED_REFUSALS = 20
+QUEUE_TEMPLATE = "admin/tickets/ticket/queue.html"
 
 
 class QueueChangeList(ChangeList):
@@ -155,9 +157,18 @@ class QueueAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": self.changelist_title(), **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
-        action_form = getattr(response, "context_data", {}).get("action_form")
+        context = getattr(response, "context_data", None)
+        if context is None:
+            return response  # a redirect: after an action, or for a malformed filter
+        action_form = context.get("action_form")
         if action_form and not self.has_assign_others_permission(request):
             del action_form.fields["engineer"]  # no use without the right to assign others
+        # The page written in one pass (queue_page) in the console's lean chrome; a popup or
+        # other columns keep the admin's templates.
+        page = QueuePage.for_context(context)
+        if page is not None:
+            context["queue"] = page
+            response.template_name = QUEUE_TEMPLATE
         return response
 
     @admin.action(description=_("Take into work (assign to me)"), permissions=["change"])

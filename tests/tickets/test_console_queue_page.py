@@ -1,0 +1,98 @@
+"""The queue page written in one pass (tickets.console.queue_page): the admin's parts, its
+counts capped in words, the admin's own templates where the queue's do not fit."""
+
+import pytest
+from django.utils import translation
+
+from tests.factories import StaffUserFactory, TicketFactory
+from tests.tickets.console_helpers import CHANGELIST
+from tickets.console.queue import QUEUE_TEMPLATE, QueueAdmin
+from tickets.models import Ticket
+from tickets.paging import CappedPaginator
+
+P = Ticket.Priority
+
+
+def template_names(response) -> set:
+    return {template.name for template in response.templates}
+
+
+@pytest.mark.django_db
+class TestQueuePage:
+    def test_the_page_has_filters_search_actions_sortable_columns_and_pages(
+        self, client, supervisor, customer
+    ):
+        TicketFactory.create_batch(3, requester=customer)
+        client.force_login(supervisor)
+        response = client.get(CHANGELIST, {"status": "all", "o": "-1"})
+        assert QUEUE_TEMPLATE in template_names(response)
+        assert "admin/change_list.html" not in template_names(response)
+        page = response.content.decode()
+        for part in (
+            '<search id="changelist-filter"',  # the filters
+            'data-filter-title="',
+            'class="console-org-filter"',
+            '<form id="changelist-search"',  # the search box, keeping the other parameters
+            '<input type="hidden" name="status" value="all">',
+            'id="searchbar_helptext"',
+            '<select name="action" required>',  # the action bar, engineers for a supervisor
+            '<select name="engineer">',
+            '<input type="hidden" name="select_across" value="0" class="select-across">',
+            'data-actions-icnt="3"',
+            'id="action-toggle"',  # the table: select all, sorted by the ID, newest first
+            'class="sortable column-reference sorted descending"',
+            'class="sortremove"',
+            '<nav class="paginator"',
+            'id="logout-form"',  # the console's chrome
+            'class="console-langswitch"',
+            'id="availability"',
+        ):
+            assert part in page, part
+        assert page.count('class="action-select"') == 3
+
+    def test_a_capped_count_says_more_than_everywhere(self, client, agent, customer, monkeypatch):
+        monkeypatch.setattr(CappedPaginator, "cap", 2)
+        monkeypatch.setattr(QueueAdmin, "list_per_page", 1)
+        TicketFactory.create_batch(4, requester=customer)
+        client.force_login(agent)
+        with translation.override("ru"):
+            page = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+        assert '<span class="console-count">Более 2 обращений</span>' in page
+        assert "Более 2 обращений (<a" in page  # beside the search box, not "3 результата"
+        assert "Выбрать все обращения (более 2)" in page
+        assert "3" not in page.split('class="all hidden">')[1].split("<")[0]
+
+    def test_the_organisation_links_keep_the_other_filters(
+        self, client, agent, customer, other_org_customer
+    ):
+        TicketFactory(requester=other_org_customer, priority=P.LOW)
+        client.force_login(agent)
+        page = client.get(CHANGELIST, {"org": "beta", "priority__exact": P.LOW}).content.decode()
+        organisation = other_org_customer.organization_id
+        link = f"org=beta&amp;organization__id__exact={organisation}&amp;priority__exact=4"
+        assert link in page
+        assert '<a href="?priority__exact=4">' in page  # "All" organisations
+
+    def test_a_popup_keeps_the_admins_own_templates(self, client, agent, ticket):
+        client.force_login(agent)
+        response = client.get(CHANGELIST, {"_popup": 1})
+        assert response.status_code == 200
+        assert QUEUE_TEMPLATE not in template_names(response)
+        assert "admin/change_list.html" in template_names(response)
+
+    def test_customer_is_refused(self, client, customer):
+        client.force_login(customer)
+        response = client.get(CHANGELIST)
+        assert response.status_code == 302 and "/login/" in response.url
+
+    @pytest.mark.parametrize("count", [5, 60])
+    def test_the_page_takes_seven_queries_whatever_its_length(
+        self, client, supervisor, customer, django_assert_max_num_queries, count
+    ):
+        StaffUserFactory.create_batch(3)
+        TicketFactory.create_batch(count, requester=customer, assignee=supervisor)
+        client.force_login(supervisor)
+        # Session, user, engineers of the filter, count (capped), page, SLA targets,
+        # engineers of the action bar.
+        with django_assert_max_num_queries(7):
+            assert client.get(CHANGELIST).status_code == 200
