@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Organization
 from tickets import workload
-from tickets.console.forms import engineers
+from tickets.console import local_copies
 from tickets.models import OPEN_STATUSES, Ticket
 
 S = Ticket.Status
@@ -61,7 +61,7 @@ class EngineerFilter(admin.SimpleListFilter):
     NOBODY = "none"
 
     def lookups(self, request, model_admin):
-        staff = [(str(pk), name) for pk, name in engineers().values_list("pk", "full_name")]
+        staff = [(str(pk), name) for pk, name in local_copies.engineer_choices()]
         return [(self.ME, _("Assigned to me")), (self.NOBODY, _("Not assigned")), *staff]
 
     def queryset(self, request, queryset):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tickets import access, lifecycle, search
-from tickets.console import queue_rows
+from tickets.console import local_copies, queue_rows
 from tickets.console.filters import (
     EngineerFilter,
     OrganisationFilter,
@@ -43,9 +43,11 @@ class QueueChangeList(ChangeList):
         self.queryset = (
             self.queryset.select_related(None)
             .select_related(*queue_rows.ROW_RELATIONS)
+            .prefetch_related(None)
             .only(*queue_rows.ROW_FIELDS)
         )
         super().get_results(request)
+        self.result_list = local_copies.with_plans(self.result_list)
 
 
 class QueueAdmin(admin.ModelAdmin):
@@ -163,6 +165,10 @@ class QueueAdmin(admin.ModelAdmin):
         action_form = context.get("action_form")
         if action_form and not self.has_assign_others_permission(request):
             del action_form.fields["engineer"]  # no use without the right to assign others
+        elif action_form:
+            # Offered from memory; the engineer chosen is checked against the database.
+            choices = [("", "—"), *local_copies.engineer_choices()]
+            action_form.fields["engineer"].widget.choices = choices
         # The page written in one pass (queue_page) in the console's lean chrome; a popup or
         # other columns keep the admin's templates.
         page = QueuePage.for_context(context)

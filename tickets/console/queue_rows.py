@@ -42,11 +42,9 @@ ROW_FIELDS = (
     "organization__name",
     "assignee__full_name",
     "assignee__email",
-    "plan__covered_types",
-    "plan__calendar__time_zone",
-    "plan__calendar__updated_at",
+    "plan",  # the plan itself, its calendar and targets: from memory (local_copies)
 )
-ROW_RELATIONS = ("organization", "assignee", "plan__calendar")
+ROW_RELATIONS = ("organization", "assignee")
 
 # Django's date format characters that strftime can do alike (zero-padded numbers only);
 # any other character in a format sends it through Django's own formatter.
