@@ -18,7 +18,6 @@ from django.contrib.admin.templatetags.admin_list import (
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.templatetags.static import static
 from django.utils.encoding import iri_to_uri
-from django.utils.html import escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from django.utils.translation import ngettext
 
 from tickets.console import queue_rows
 from tickets.console.filters import OrganisationFilter
+from tickets.console.queue_rows import escape
 from tickets.templatetags.console_tags import counted, counted_more_than
 
 GENERIC_FILTER = "admin/filter.html"
