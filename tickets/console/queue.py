@@ -22,7 +22,7 @@ from tickets.console.queue_page import QueuePage
 from tickets.console.queue_rows import QueueCells
 from tickets.lifecycle import incidents
 from tickets.models import Ticket
-from tickets.paging import CappedPaginator, LookaheadPaginator, page_number
+from tickets.paging import LookaheadPaginator, PageFirstPaginator, page_number
 
 # Most urgent first: priority, then the SLA resolution due time (none last), then age;
 # the same columns as the partial index `ticket_open_queue`.
@@ -47,6 +47,9 @@ class QueueChangeList(ChangeList):
             .only(*queue_rows.ROW_FIELDS)
         )
         super().get_results(request)
+        rows = getattr(self.paginator, "rows", None)  # the page, read with the count
+        if rows is not None and not self.multi_page:
+            self.result_list = rows  # the admin would read the whole short list again
         self.result_list = local_copies.with_plans(self.result_list)
 
 
@@ -149,10 +152,16 @@ class QueueAdmin(admin.ModelAdmin):
         return super().get_ordering(request)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        number = page_number(request.GET.get(PAGE_VAR))
         if request.GET.get(SEARCH_VAR, "").strip():
-            number = page_number(request.GET.get(PAGE_VAR))
             return LookaheadPaginator(queryset, per_page, number=number)
-        return CappedPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        return PageFirstPaginator(
+            queryset,
+            per_page,
+            number=number,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+        )
 
     # --- Bulk actions ------------------------------------------------------------------------
 
