@@ -1,7 +1,10 @@
 """The queue page written in one pass (tickets.console.queue_page): the admin's parts, its
 counts capped in words, the admin's own templates where the queue's do not fit."""
 
+import re
+
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import StaffUserFactory, TicketFactory
@@ -131,3 +134,41 @@ class TestQueuePage:
         assert page.count(">Новый Инженер<") == 2  # the filter and the action bar
         [shown] = response.context["cl"].result_list
         assert shown.plan.targets_for(ticket.priority).resolution == target.resolution
+
+
+def _chrome(html: str) -> str:
+    """The page outside its content, tokens and nonces aside, whitespace collapsed (as
+    tests/tickets/test_console_chrome.py does for the workspace)."""
+    html = re.sub(r"<!--.*?-->", "", html, flags=re.DOTALL)
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r'\s*nonce="[^"]+"', "", html)
+    head, rest = html.split('<nav aria-label="', 1)
+    tail = rest[rest.rindex('<br class="clear">') :]
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", head + tail)).replace(" >", ">")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_queue_has_the_chrome_of_every_other_console_page(
+    client, request, ticket, role, language
+):
+    """The queue's lean chrome (admin/console_base.html) is the admin's: the same header,
+    styles and footer as the admin's templates give the request's history."""
+    user = request.getfixturevalue(role)
+    user.language = language
+    user.save(update_fields=["language"])
+    client.force_login(user)
+    history = reverse("admin:tickets_ticket_history", args=[ticket.pk])
+    own = _chrome(client.get(CHANGELIST).content.decode()).replace(CHANGELIST, history)
+    admins = _chrome(client.get(history).content.decode())
+    # Only what differs by page: the title, the changelist's styles and scripts, the body class.
+    own = re.sub(r"<title>.*?</title>", "", own)
+    admins = re.sub(r"<title>.*?</title>", "", admins)
+    own = re.sub(r'<link rel="stylesheet" href="[^"]*changelists\.css">', "", own)
+    own = re.sub(r"<script [^>]*></script>", "", own)
+    admins = re.sub(r"<script [^>]*></script>", "", admins)
+    own = re.sub(r'<body class="[^"]*"', "<body", own)
+    admins = re.sub(r'<body class="[^"]*"', "<body", admins)
+    assert "console-langswitch" in own
+    assert own == admins
