@@ -71,11 +71,12 @@ def _fresh_calendar_schedules():
     # Database rows come and go between tests (and SQLite reuses ids): start each test clean.
     from sla.models import clear_schedule_cache
     from tickets import timeline
-    from tickets.console import rendering
+    from tickets.console import local_copies, rendering
 
     clear_schedule_cache()
     timeline.remembered.clear()
     rendering.rendered_entries.clear()
+    local_copies.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Pages of long lists that never count more than they show: "more than 1,000"."""
 
 from django.core.paginator import Paginator
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
@@ -63,4 +64,36 @@ class LookaheadPaginator(CappedPaginator):
     def page(self, number):
         if self.validate_number(number) == self.number:
             return self._get_page(self.rows[: self.per_page], number, self)
+        return super().page(number)
+
+
+class PageFirstPaginator(CappedPaginator):
+    """A capped paginator that reads its page and the capped count in one query.
+
+    The count rides along as a scalar subquery (PostgreSQL runs it once), so a page of the
+    queue is one round trip instead of two. Only a page past the end (an old link) counts
+    again on its own, to say so.
+    """
+
+    COUNT_COLUMN = "capped_total"
+
+    def __init__(self, object_list, per_page, *, number, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.number = number
+        offset = (number - 1) * per_page
+        capped = object_list.order_by().values("pk")[: self.cap + 1]
+        sql, params = capped.query.sql_with_params()
+        total = RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS capped", params)  # noqa: S608, S611  (Django-compiled SQL, params apart)
+        rows = object_list.annotate(**{self.COUNT_COLUMN: total})
+        self.rows = list(rows[offset : offset + per_page])
+
+    @cached_property
+    def count(self):
+        if self.rows:
+            return getattr(self.rows[0], self.COUNT_COLUMN)
+        return 0 if self.number == 1 else super().count
+
+    def page(self, number):
+        if self.validate_number(number) == self.number:
+            return self._get_page(self.rows, number, self)
         return super().page(number)

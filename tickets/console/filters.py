@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Organization
 from tickets import workload
-from tickets.console.forms import engineers
+from tickets.console import local_copies
 from tickets.models import OPEN_STATUSES, Ticket
 
 S = Ticket.Status
@@ -61,7 +61,7 @@ class EngineerFilter(admin.SimpleListFilter):
     NOBODY = "none"
 
     def lookups(self, request, model_admin):
-        staff = [(str(pk), name) for pk, name in engineers().values_list("pk", "full_name")]
+        staff = [(str(pk), name) for pk, name in local_copies.engineer_choices()]
         return [(self.ME, _("Assigned to me")), (self.NOBODY, _("Not assigned")), *staff]
 
     def queryset(self, request, queryset):
@@ -179,11 +179,12 @@ class OrganisationFilter(admin.ListFilter):
         else:
             found = self._matching().order_by("name")[: self.LISTED + 1]
         found = list(found.values_list("pk", "name"))
-        remove = [self.CHOSEN, PAGE_VAR]
+        # The changelist's parameters never hold the page number; and `remove` drops every
+        # parameter that starts with a name given (PAGE_VAR, "p", dropped the priority).
         links = [
             {
                 "selected": False,
-                "query_string": changelist.get_query_string(remove=[self.TEXT, *remove]),
+                "query_string": changelist.get_query_string(remove=[self.TEXT, self.CHOSEN]),
                 "display": _("All"),
             }
         ]
@@ -191,7 +192,7 @@ class OrganisationFilter(admin.ListFilter):
             links.append(
                 {
                     "selected": pk == self.chosen,
-                    "query_string": changelist.get_query_string({self.CHOSEN: pk}, [PAGE_VAR]),
+                    "query_string": changelist.get_query_string({self.CHOSEN: pk}),
                     "display": name,
                 }
             )

@@ -39,6 +39,22 @@ class QuickSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
 
 
+class QuickInput(forms.TextInput):
+    """A text or hidden input written in Python (the action bar's, on every queue page)."""
+
+    def __init__(self, attrs=None, *, input_type="text"):
+        super().__init__(attrs)
+        self.input_type = input_type
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        value = self.format_value(value)
+        shown = format_html(' value="{}"', value) if value is not None else ""
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', self.input_type, name, shown, flatatt(attrs)
+        )
+
+
 class ConsoleActionForm(ActionForm):
     """The changelist's action bar, with the values that some bulk actions need."""
 
@@ -61,12 +77,14 @@ class ConsoleActionForm(ActionForm):
         label=_("Major incident"),
         max_length=20,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "PT-…", "size": 8}),
+        widget=QuickInput(attrs={"placeholder": "PT-…", "size": 8}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].widget = QuickSelect()  # the admin sets its choices afterwards
+        across = self.fields["select_across"]
+        across.widget = QuickInput(across.widget.attrs, input_type="hidden")
 
     def clean(self):
         # A missing or stale engineer, priority or incident is reported by the action that

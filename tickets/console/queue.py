@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tickets import access, lifecycle, search
-from tickets.console import queue_rows
+from tickets.console import local_copies, queue_rows
 from tickets.console.filters import (
     EngineerFilter,
     OrganisationFilter,
@@ -18,16 +18,18 @@ from tickets.console.filters import (
     WaitingForCustomerFilter,
 )
 from tickets.console.forms import ConsoleActionForm
+from tickets.console.queue_page import QueuePage
 from tickets.console.queue_rows import QueueCells
 from tickets.lifecycle import incidents
 from tickets.models import Ticket
-from tickets.paging import CappedPaginator, LookaheadPaginator, page_number
+from tickets.paging import LookaheadPaginator, PageFirstPaginator, page_number
 
 # Most urgent first: priority, then the SLA resolution due time (none last), then age;
 # the same columns as the partial index `ticket_open_queue`.
 QUEUE_ORDERING = ["priority", F("resolution_due_at").asc(nulls_last=True), "created_at"]
 SEARCH_ORDERING = ["-created_at", "-pk"]
 MAX_LISTED_REFUSALS = 20
+QUEUE_TEMPLATE = "admin/tickets/ticket/queue.html"
 
 
 class QueueChangeList(ChangeList):
@@ -41,9 +43,14 @@ class QueueChangeList(ChangeList):
         self.queryset = (
             self.queryset.select_related(None)
             .select_related(*queue_rows.ROW_RELATIONS)
+            .prefetch_related(None)
             .only(*queue_rows.ROW_FIELDS)
         )
         super().get_results(request)
+        rows = getattr(self.paginator, "rows", None)  # the page, read with the count
+        if rows is not None and not self.multi_page:
+            self.result_list = rows  # the admin would read the whole short list again
+        self.result_list = local_copies.with_plans(self.result_list)
 
 
 class QueueAdmin(admin.ModelAdmin):
@@ -145,19 +152,38 @@ class QueueAdmin(admin.ModelAdmin):
         return super().get_ordering(request)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        number = page_number(request.GET.get(PAGE_VAR))
         if request.GET.get(SEARCH_VAR, "").strip():
-            number = page_number(request.GET.get(PAGE_VAR))
             return LookaheadPaginator(queryset, per_page, number=number)
-        return CappedPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        return PageFirstPaginator(
+            queryset,
+            per_page,
+            number=number,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+        )
 
     # --- Bulk actions ------------------------------------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": self.changelist_title(), **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
-        action_form = getattr(response, "context_data", {}).get("action_form")
+        context = getattr(response, "context_data", None)
+        if context is None:
+            return response  # a redirect: after an action, or for a malformed filter
+        action_form = context.get("action_form")
         if action_form and not self.has_assign_others_permission(request):
             del action_form.fields["engineer"]  # no use without the right to assign others
+        elif action_form:
+            # Offered from memory; the engineer chosen is checked against the database.
+            choices = [("", "—"), *local_copies.engineer_choices()]
+            action_form.fields["engineer"].widget.choices = choices
+        # The page written in one pass (queue_page) in the console's lean chrome; a popup or
+        # other columns keep the admin's templates.
+        page = QueuePage.for_context(context)
+        if page is not None:
+            context["queue"] = page
+            response.template_name = QUEUE_TEMPLATE
         return response
 
     @admin.action(description=_("Take into work (assign to me)"), permissions=["change"])
