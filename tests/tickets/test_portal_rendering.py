@@ -5,11 +5,13 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from proftiket import portal_urls
-from tests.factories import StaffUserFactory, TicketFactory
+from tests.factories import TINY_PNG, StaffUserFactory, TicketFactory
+from tickets import lifecycle
 from tickets.models import Ticket
 
 LIST = reverse("tickets:list")
@@ -127,3 +129,122 @@ class TestPortalUrls:
         ):
             assert f'"{reverse(name)}"' in page, name
         assert f'href="{reverse("help", args=["customer"])}"' in page
+
+
+class TestEmptyFormsRenderedOnce:
+    """{% form_fields %} keeps an empty form's HTML; nothing a customer typed or a setting
+    changed meanwhile is ever shown from it."""
+
+    def test_an_empty_form_is_the_same_html_as_the_template_renders_it(self, customer):
+        from django.template.loader import render_to_string
+
+        from proftiket.templatetags.form_fields import empty_forms, form_fields
+        from tickets.forms import ReplyForm
+
+        empty_forms.clear()
+        with translation.override("ru"):
+            expected = render_to_string("includes/form_fields.html", {"form": ReplyForm()})
+            assert form_fields(ReplyForm()) == expected  # rendered
+            assert form_fields(ReplyForm()) == expected  # kept
+        with translation.override("en"):
+            assert "Your message" in form_fields(ReplyForm())
+
+    def test_a_refused_reply_shows_what_was_typed_and_the_next_page_an_empty_box(
+        self, client, customer, settings
+    ):
+        settings.ATTACHMENT_MAX_FILES = 1
+        ticket = TicketFactory(requester=customer)
+        client.force_login(customer)
+        url = ticket.get_absolute_url()
+        assert 'data-max-files="1"' in client.get(url).content.decode()
+        files = [
+            SimpleUploadedFile(f"{i}.png", TINY_PNG, content_type="image/png") for i in range(2)
+        ]
+        refused = client.post(
+            reverse("tickets:reply", args=[ticket.reference]),
+            {"body": "Мой текст, который нельзя терять", "files": files},
+        )
+        assert refused.status_code == 400
+        assert "Мой текст, который нельзя терять" in refused.content.decode()
+        page = client.get(url).content.decode()
+        assert "Мой текст, который нельзя терять" not in page
+        settings.ATTACHMENT_MAX_FILES = 3
+        assert 'data-max-files="3"' in client.get(url).content.decode()
+
+    def test_a_follow_up_form_is_prefilled_and_the_next_empty_form_is_not(self, client, customer):
+        previous = TicketFactory(
+            requester=customer, subject="Старая тема", status=Ticket.Status.CLOSED
+        )
+        client.force_login(customer)
+        new = reverse("tickets:new")
+        assert 'value="Старая тема"' not in client.get(new).content.decode()
+        follow_up = client.get(new, {"follow_up": previous.reference}).content.decode()
+        assert 'value="Старая тема"' in follow_up
+        assert 'value="Старая тема"' not in client.get(new).content.decode()
+
+    def test_another_organisations_request_offers_no_form_at_all(
+        self, client, customer, other_org_customer
+    ):
+        ticket = TicketFactory(requester=other_org_customer)
+        client.force_login(customer)
+        assert client.get(ticket.get_absolute_url()).status_code == 404
+
+
+class TestChoiceLabels:
+    def test_labels_follow_the_language_of_the_moment(self):
+        ticket = Ticket(status=Ticket.Status.CLOSED, priority=Ticket.Priority.HIGH)
+        with translation.override("ru"):
+            assert ticket.get_status_display() == "Закрыто"
+            assert ticket.get_priority_display() == "Высокий"
+        with translation.override("en"):
+            assert ticket.get_status_display() == "Closed"
+            assert ticket.get_priority_display() == "High"
+
+    def test_an_unknown_value_is_shown_as_it_is(self):
+        assert Ticket(status="archived").get_status_display() == "archived"
+
+    def test_each_history_kind_has_its_label(self):
+        from tickets.models import TicketEvent
+
+        with translation.override("en"):
+            for kind in TicketEvent.Kind:
+                assert TicketEvent(kind=kind).get_kind_display() == str(kind.label)
+
+
+class TestRequestPageQueries:
+    # Session, user, request, history, messages, files, related requests: the plan (for the
+    # automatic closing's working days) only when a solution is proposed.
+    DETAIL_QUERIES = 7
+
+    def test_an_open_request_page_does_not_read_the_plan(
+        self, client, customer, agent, django_assert_max_num_queries
+    ):
+        from tests.factories import PlanFactory
+
+        ticket = TicketFactory(requester=customer, plan=PlanFactory())
+        lifecycle.take(ticket, actor=agent)
+        client.force_login(customer)
+        client.get(ticket.get_absolute_url())  # the status notices, read once per process
+        with django_assert_max_num_queries(self.DETAIL_QUERIES):
+            assert client.get(ticket.get_absolute_url()).status_code == 200
+
+    def test_a_proposed_solution_states_the_plans_working_days(self, client, customer, agent):
+        from tests.factories import PlanFactory
+
+        ticket = TicketFactory(requester=customer, plan=PlanFactory(auto_close_working_days=3))
+        lifecycle.take(ticket, actor=agent)
+        lifecycle.resolve(ticket, actor=agent, solution="Перезагрузите коммутатор.")
+        customer.language = "en"
+        customer.save()
+        client.force_login(customer)
+        page = client.get(ticket.get_absolute_url()).content.decode()
+        assert "closes automatically after 3 working days" in page
+
+    def test_the_new_request_form_takes_four_queries(
+        self, client, customer, django_assert_max_num_queries
+    ):
+        client.force_login(customer)
+        client.get(reverse("tickets:new"))
+        # Session, user, the organisation's contract; the similar-requests URL is no query.
+        with django_assert_max_num_queries(4):
+            assert client.get(reverse("tickets:new")).status_code == 200

@@ -1,6 +1,6 @@
 """The customer portal: list, file, follow and answer requests. Thin: rules live in lifecycle."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -247,7 +247,9 @@ def _detail_context(request, ticket, **forms):
         "Action": lifecycle.Action.__members__,
         "Status": Ticket.Status,
         "Kind": TicketEvent.Kind,
-        "auto_close_days": sla_tracking.auto_close_days(ticket),
+        # Called by the template only where it is shown (a proposed solution): a query for the
+        # plan otherwise spent on every page.
+        "auto_close_days": partial(sla_tracking.auto_close_days, ticket),
         "incident_title": _incident_title(ticket),
         "rating": satisfaction.existing_rating(ticket)
         if satisfaction.is_rateable(ticket)
