@@ -248,3 +248,17 @@ class TestRequestPageQueries:
         # Session, user, the organisation's contract; the similar-requests URL is no query.
         with django_assert_max_num_queries(4):
             assert client.get(reverse("tickets:new")).status_code == 200
+
+
+class TestListFilter:
+    def test_a_chosen_filter_is_shown_chosen_and_the_plain_list_after_it_is_not(
+        self, client, customer
+    ):
+        TicketFactory(requester=customer, status=Ticket.Status.WAITING)
+        client.force_login(customer)
+        chosen = '<option value="waiting" selected>'
+        assert chosen not in client.get(LIST).content.decode()
+        assert chosen in client.get(LIST, {"status": "waiting"}).content.decode()
+        assert chosen not in client.get(LIST).content.decode()
+        assert 'value="модем"' in client.get(LIST, {"q": "модем"}).content.decode()
+        assert 'value="модем"' not in client.get(LIST).content.decode()

@@ -101,7 +101,6 @@ def ticket_list(request):
         "tickets/list.html",
         {
             "form": form,
-            "filter_controls": form.controls(),
             "page": page,
             "rows": _list_rows(page.object_list, manager=request.user.is_customer_manager),
             "status_counts": counts,
