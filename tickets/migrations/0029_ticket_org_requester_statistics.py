@@ -26,7 +26,7 @@ def drop_statistics(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0024_attachment_uploader_created"),
+        ("tickets", "0028_report_time_months"),
     ]
 
     operations = [
