@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from proftiket.choice_labels import ChoiceLabels
+
 REFERENCE_PREFIX = "PT-"
 
 
@@ -60,7 +62,7 @@ def parse_reference(reference: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 12 else None
 
 
-class Ticket(models.Model):
+class Ticket(ChoiceLabels, models.Model):
     """One request = one problem of one customer organisation."""
 
     class Type(models.TextChoices):
@@ -478,7 +480,7 @@ class Attachment(models.Model):
         super().save(*args, **kwargs)
 
 
-class TicketEvent(models.Model):
+class TicketEvent(ChoiceLabels, models.Model):
     """One line of a request's history: who did what, when."""
 
     class Kind(models.TextChoices):

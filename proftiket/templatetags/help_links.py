@@ -1,9 +1,9 @@
 """The footer's links to the user guides this visitor may read (proftiket.guides decides)."""
 
 from django import template
-from django.urls import reverse
 
 from proftiket import guides
+from proftiket.portal_urls import url
 
 register = template.Library()
 
@@ -14,4 +14,4 @@ def help_links(context) -> list[tuple[str, str]]:
     request = context.get("request")
     if request is None:
         return []
-    return [(reverse("help", args=[g.slug]), g.title) for g in guides.readable_guides(request.user)]
+    return [(url("help", g.slug), g.title) for g in guides.readable_guides(request.user)]
