@@ -48,6 +48,51 @@ class TestPermissionsReadWithTheUser:
         agent.save()
         assert EmailBackend().get_user(agent.pk) is None
 
+    def test_a_user_of_a_deactivated_organisation_is_signed_out(self, customer):
+        customer.organization.is_active = False
+        customer.organization.save()
+        assert EmailBackend().get_user(customer.pk) is None
+
+    def test_a_user_who_no_longer_exists_is_signed_out(self, customer):
+        user_id = customer.pk
+        customer.delete()
+        assert EmailBackend().get_user(user_id) is None
+
+
+@pytest.mark.django_db
+class TestTheUserAsTheOrmReadsIt:
+    """The query composed once per process builds the same instances the ORM builds."""
+
+    def test_every_field_of_the_user_and_of_their_organisation(
+        self, customer, django_assert_num_queries
+    ):
+        fresh = type(customer).objects.select_related("organization").get(pk=customer.pk)
+        with django_assert_num_queries(1):
+            user = EmailBackend().get_user(customer.pk)
+            organization = user.organization  # read with the user, no query of its own
+        for field in type(customer)._meta.concrete_fields:
+            assert getattr(user, field.attname) == getattr(fresh, field.attname), field.name
+        for field in type(organization)._meta.concrete_fields:
+            assert getattr(organization, field.attname) == getattr(
+                fresh.organization, field.attname
+            ), field.name
+        assert not user._state.adding and user._state.db == fresh._state.db
+        assert user.date_joined.tzinfo is not None
+
+    def test_an_engineer_has_no_organisation_and_it_costs_no_query(
+        self, agent, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            user = EmailBackend().get_user(agent.pk)
+            assert user.organization is None
+
+    def test_a_saved_user_stays_the_same_user(self, customer):
+        user = EmailBackend().get_user(customer.pk)
+        user.full_name = "Renamed"
+        user.save(update_fields=["full_name"])
+        customer.refresh_from_db()
+        assert customer.full_name == "Renamed" and customer.email == user.email
+
 
 @pytest.mark.django_db
 class TestAPermissionChangeCountsAtOnce:
