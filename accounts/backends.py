@@ -2,6 +2,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.backends import ModelBackend
 from django.db import connections, router
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.dispatch import receiver
 
 
 class EmailBackend(ModelBackend):
@@ -23,7 +25,8 @@ class EmailBackend(ModelBackend):
         # permissions (their own and their role group's), in the same query, and drop the
         # session of a user deactivated since they logged in. The permissions are read afresh
         # on every request, like ModelBackend reads them, so a permission taken from a role
-        # counts from the next request on: only two queries fewer. The query's SQL is
+        # counts from the next request on (their names are known per process:
+        # _permission_names): only two queries fewer. The query's SQL is
         # composed once per process (_SignedInUserQuery): composing it through the ORM cost
         # more CPU than anything else a logged-in request does before its view.
         from accounts.models import User
@@ -31,22 +34,53 @@ class EmailBackend(ModelBackend):
         alias = router.db_for_read(User)
         if connections[alias].vendor not in _AGGREGATE:
             user = User.objects.select_related("organization").filter(pk=user_id).first()
-            permission_names = None
+            granted = None
         else:
-            user, permission_names = _SignedInUserQuery.for_database(alias).fetch(user_id)
+            user, granted = _SignedInUserQuery.for_database(alias).fetch(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
-        if permission_names is not None and not user.is_superuser:
+        if granted is not None and not user.is_superuser:
             # The caches ModelBackend._get_permissions fills on first use (a superuser's
             # are every permission, which it reads itself if ever asked).
-            own, group = permission_names
-            user._user_perm_cache = set((own or "").split())
-            user._group_perm_cache = set((group or "").split())
+            own, group = granted
+            user._user_perm_cache = _permission_names(alias, own)
+            user._group_perm_cache = _permission_names(alias, group)
         return user
 
 
-# "app_label.codename" of each permission granted to the user row of the outer query,
-# space-separated (neither part ever holds a space): their own, and their role group's.
+def _permission_names(alias: str, granted: str | None) -> set[str]:
+    """The names ("app_label.codename") of the space-separated permission ids.
+
+    The names of all permissions (a few hundred rows that only migrations change) are read
+    once per process: naming them in the user's query made PostgreSQL plan two joins on every
+    request, which took it ten times longer than running the query. Read again when an id is
+    not known (a permission added since), and after `migrate` or a permission saved here.
+    """
+    ids = [int(pk) for pk in (granted or "").split()]
+    names = _PERMISSION_NAMES.get(alias)
+    if names is None or any(pk not in names for pk in ids):
+        from django.contrib.auth.models import Permission
+
+        rows = Permission.objects.using(alias).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+        names = _PERMISSION_NAMES[alias] = {pk: f"{app}.{codename}" for pk, app, codename in rows}
+    return {names[pk] for pk in ids if pk in names}
+
+
+_PERMISSION_NAMES: dict[str, dict[int, str]] = {}  # by database alias
+
+
+@receiver(post_migrate)
+@receiver(post_save, sender="auth.Permission")
+@receiver(post_delete, sender="auth.Permission")
+@receiver(post_save, sender="contenttypes.ContentType")
+def _forget_permission_names(**kwargs) -> None:
+    _PERMISSION_NAMES.clear()
+
+
+# The ids of the permissions granted to the user row of the outer query, space-separated:
+# their own, and their role group's.
 _GRANTED = {
     "own": "SELECT permission_id FROM accounts_user_user_permissions"
     " WHERE user_id = accounts_user.id",
@@ -57,17 +91,14 @@ _GRANTED = {
 _AGGREGATE = {"postgresql": "string_agg", "sqlite": "group_concat"}
 
 
-def _permission_names_sql(granted: str, vendor: str) -> str:
-    return (
-        f"SELECT {_AGGREGATE[vendor]}(ct.app_label || '.' || p.codename, ' ')"  # noqa: S608
-        " FROM auth_permission p JOIN django_content_type ct ON ct.id = p.content_type_id"
-        f" WHERE p.id IN ({_GRANTED[granted]})"
-    )
+def _permission_ids_sql(granted: str, vendor: str) -> str:
+    column, rest = _GRANTED[granted].removeprefix("SELECT ").split(" FROM ", 1)
+    return f"SELECT {_AGGREGATE[vendor]}(CAST({column} AS TEXT), ' ') FROM {rest}"  # noqa: S608
 
 
 @dataclass(frozen=True)
 class _SignedInUserQuery:
-    """The user, their organisation and their permission names in one row, by primary key.
+    """The user, their organisation and their permission ids in one row, by primary key.
 
     What `User.objects.select_related("organization").annotate(…).filter(pk=…)` reads, with
     its SQL and the columns' converters worked out once per process and database from the
@@ -106,8 +137,8 @@ class _SignedInUserQuery:
         select = ", ".join(f"{quote(c.alias)}.{quote(c.target.column)}" for c in columns)
         organization = User._meta.get_field("organization")
         sql = (
-            f"SELECT {select}, ({_permission_names_sql('own', database.vendor)}),"  # noqa: S608
-            f" ({_permission_names_sql('group', database.vendor)})"
+            f"SELECT {select}, ({_permission_ids_sql('own', database.vendor)}),"  # noqa: S608
+            f" ({_permission_ids_sql('group', database.vendor)})"
             f" FROM {quote(users)} LEFT OUTER JOIN {quote(organizations)}"
             f" ON {quote(users)}.{quote(organization.column)}"
             f" = {quote(organizations)}.{quote(organization.target_field.column)}"
@@ -123,7 +154,7 @@ class _SignedInUserQuery:
         )
 
     def fetch(self, user_id):
-        """(the user with their organisation, (own, group) permission names), or (None, None)."""
+        """(the user with their organisation, (own, group) permission ids), or (None, None)."""
         from accounts.models import Organization, User
 
         database = connections[self.alias]

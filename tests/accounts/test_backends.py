@@ -2,11 +2,14 @@
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from accounts import backends
 from accounts.backends import EmailBackend
 from accounts.roles import group_name
 from tests.factories import TicketFactory
+from tickets.models import Ticket
 
 
 def permission(name: str) -> Permission:
@@ -19,6 +22,7 @@ class TestPermissionsReadWithTheUser:
     def test_an_agents_role_permissions_cost_no_further_query(
         self, agent, django_assert_num_queries
     ):
+        EmailBackend().get_user(agent.pk)  # the permissions' names, once per process
         with django_assert_num_queries(1):
             user = EmailBackend().get_user(agent.pk)
             assert user.has_perm("tickets.change_ticket")
@@ -66,6 +70,7 @@ class TestTheUserAsTheOrmReadsIt:
     def test_every_field_of_the_user_and_of_their_organisation(
         self, customer, django_assert_num_queries
     ):
+        EmailBackend().get_user(customer.pk)  # the permissions' names, once per process
         fresh = type(customer).objects.select_related("organization").get(pk=customer.pk)
         with django_assert_num_queries(1):
             user = EmailBackend().get_user(customer.pk)
@@ -82,6 +87,7 @@ class TestTheUserAsTheOrmReadsIt:
     def test_an_engineer_has_no_organisation_and_it_costs_no_query(
         self, agent, django_assert_num_queries
     ):
+        EmailBackend().get_user(agent.pk)  # the permissions' names, once per process
         with django_assert_num_queries(1):
             user = EmailBackend().get_user(agent.pk)
             assert user.organization is None
@@ -92,6 +98,25 @@ class TestTheUserAsTheOrmReadsIt:
         user.save(update_fields=["full_name"])
         customer.refresh_from_db()
         assert customer.full_name == "Renamed" and customer.email == user.email
+
+
+@pytest.mark.django_db
+class TestPermissionNamesKnownPerProcess:
+    def test_a_permission_created_since_is_named_at_once(self, agent):
+        EmailBackend().get_user(agent.pk)
+        known_before = {alias: dict(names) for alias, names in backends._PERMISSION_NAMES.items()}
+        content_type = ContentType.objects.get_for_model(Ticket)
+        created = Permission.objects.create(
+            codename="brand_new", name="Brand new", content_type=content_type
+        )
+        backends._PERMISSION_NAMES.update(known_before)  # another process saw no signal
+        agent.user_permissions.add(created)
+        assert EmailBackend().get_user(agent.pk).has_perm("tickets.brand_new")
+
+    def test_a_permission_granted_by_a_role_group_is_named(self, agent):
+        group = Group.objects.get(name=group_name(agent.role))
+        group.permissions.add(permission("tickets.assign_others"))
+        assert EmailBackend().get_user(agent.pk).has_perm("tickets.assign_others")
 
 
 @pytest.mark.django_db
