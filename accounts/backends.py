@@ -56,7 +56,9 @@ def _permission_names(alias: str, granted: str | None) -> set[str]:
     request, which took it ten times longer than running the query. Read again when an id is
     not known (a permission added since), and after `migrate` or a permission saved here.
     """
-    ids = [int(pk) for pk in (granted or "").split()]
+    if not granted:
+        return set()  # a customer: no permission, nothing to read
+    ids = [int(pk) for pk in granted.split()]
     names = _PERMISSION_NAMES.get(alias)
     if names is None or any(pk not in names for pk in ids):
         from django.contrib.auth.models import Permission

@@ -42,6 +42,13 @@ class TestPermissionsReadWithTheUser:
         user = EmailBackend().get_user(administrator.pk)
         assert user.has_perm("tickets.assign_others") and user.has_perm("auth.delete_group")
 
+    def test_a_customer_costs_one_query_even_the_first_time(
+        self, customer, django_assert_num_queries
+    ):
+        backends._PERMISSION_NAMES.clear()
+        with django_assert_num_queries(1):
+            assert EmailBackend().get_user(customer.pk).get_all_permissions() == set()
+
     def test_a_customer_has_none(self, customer):
         user = EmailBackend().get_user(customer.pk)
         assert user.get_all_permissions() == set()
