@@ -21,14 +21,13 @@ class EmailBackend(ModelBackend):
         return organization is None or organization.is_active
 
     def get_user(self, user_id):
-        # Called on every request with a session: fetch the organisation, and the user's
-        # permissions (their own and their role group's), in the same query, and drop the
-        # session of a user deactivated since they logged in. The permissions are read afresh
+        # Called on every request with a session: fetch the organisation, and the ids of the
+        # user's permissions (their own and their role group's), in the same query, and drop
+        # the session of a user deactivated since they logged in. The grants are read afresh
         # on every request, like ModelBackend reads them, so a permission taken from a role
-        # counts from the next request on (their names are known per process:
-        # _permission_names): only two queries fewer. The query's SQL is
-        # composed once per process (_SignedInUserQuery): composing it through the ORM cost
-        # more CPU than anything else a logged-in request does before its view.
+        # counts from the next request on: only two queries fewer. The query's SQL is composed
+        # once per process (_SignedInUserQuery): composing it through the ORM cost more CPU
+        # than anything else a logged-in request does before its view.
         from accounts.models import User
 
         alias = router.db_for_read(User)
@@ -52,9 +51,10 @@ def _permission_names(alias: str, granted: str | None) -> set[str]:
     """The names ("app_label.codename") of the space-separated permission ids.
 
     The names of all permissions (a few hundred rows that only migrations change) are read
-    once per process: naming them in the user's query made PostgreSQL plan two joins on every
-    request, which took it ten times longer than running the query. Read again when an id is
-    not known (a permission added since), and after `migrate` or a permission saved here.
+    once per process: naming them in the user's query made PostgreSQL plan and run two more
+    joins on every request (about twice the time of the query without them). Read again when
+    an id is not known (a permission added since), and after `migrate` or a permission saved
+    here.
     """
     if not granted:
         return set()  # a customer: no permission, nothing to read
