@@ -52,6 +52,7 @@ from bench.benchclient import (  # noqa: E402
 )
 
 FLOOR_PATH = "/bench/floor/"
+FLOOR_AUTH_PATH = "/bench/floor-auth/"
 QUEUE_PATH = "/admin/tickets/ticket/"
 PORTAL_LIST_PATH = "/tickets/"
 NEW_REQUEST_PATH = "/tickets/new/"
@@ -101,6 +102,11 @@ def pages_to_measure(conversation_id: int) -> list[Page]:
     conversation = f"{QUEUE_PATH}{conversation_id}/change/"
     pages = [
         Page("floor", "floor: bare view, one indexed 25-row SELECT", "anonymous", FLOOR_PATH, "—"),
+        # What every logged-in request pays beyond the floor (session, user, middleware).
+        Page("floor-auth", "the floor behind login, customer manager", "manager",
+             FLOOR_AUTH_PATH, "—"),
+        Page("floor-auth-agent", "the floor behind login, engineer", "agent",
+             FLOOR_AUTH_PATH, "—"),
         Page("queue", "console queue, default view", "agent", QUEUE_PATH,
              goal="≤ 25 ms (≤ 10× floor), ≤ 10 queries", goal_ms=25, goal_floor_ratio=10,
              max_queries=10),

@@ -172,7 +172,9 @@ def _texts(request):
 
 
 def refuse_control_characters(request) -> None:
-    if any(CONTROL_CHARACTERS.search(text) for text in _texts(request)):
+    # One search over all the texts joined by a line feed (itself allowed): every request
+    # passes here, and one search costs a fraction of one per header, cookie and field.
+    if CONTROL_CHARACTERS.search("\n".join(_texts(request))):
         raise errors.InvalidInput(
             _(
                 "The request contains control characters (such as a NUL byte) that no "

@@ -123,6 +123,8 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Accounts ---
 AUTH_USER_MODEL = "accounts.User"
+# Django's database sessions, their query composed once per process (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.EmailBackend",
