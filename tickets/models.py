@@ -578,33 +578,11 @@ class TicketEvent(ChoiceLabels, models.Model):
         return f"{self.ticket_id}: {self.get_kind_display()}"
 
 
-class Rating(models.Model):
-    """The customer's satisfaction with a closed request (1–5): at most one per request."""
-
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
-    score = models.PositiveSmallIntegerField(_("rating"))
-    comment = models.TextField(_("comment"), blank=True)
-    rated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("rated by"), on_delete=models.PROTECT
-    )
-    created_at = models.DateTimeField(_("rated"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("rating")
-        verbose_name_plural = _("ratings")
-        indexes = [models.Index(fields=["created_at"], include=["score"], name="rating_created")]
-        constraints = [
-            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_1_to_5")
-        ]
-
-    def __str__(self):
-        return f"{self.ticket_id}: {self.score}"
-
-
 # Models in modules of their own (this one stays readable); imported here so that Django
 # registers them and `from tickets.models import …` finds them.
 from tickets.canned_reply import CannedReply  # noqa: E402, F401
 from tickets.delivery import Delivery  # noqa: E402, F401
+from tickets.rating import Rating  # noqa: E402, F401
 from tickets.report_day import (  # noqa: E402, F401
     ReportDay,
     ReportDayState,
