@@ -153,7 +153,7 @@ def _chrome(html: str) -> str:
 def test_the_queue_has_the_chrome_of_every_other_console_page(
     client, request, ticket, role, language
 ):
-    """The queue's lean chrome (admin/console_base.html) is the admin's: the same header,
+    """The queue's lean chrome (admin/console_page.html) is the admin's: the same header,
     styles and footer as the admin's templates give the request's history."""
     user = request.getfixturevalue(role)
     user.language = language

@@ -5,7 +5,7 @@ search box, the action bar, the table, the pages), ~70 template loops in all: at
 that was more than half of the queue's time. Here the same HTML comes from the admin's own
 data (`ChangeList`, its filters' `choices()`, `result_headers`, the paginator), written in one
 pass each; the rows are queue_rows'. `templates/admin/tickets/ticket/queue.html` puts the
-parts in the console's chrome (`admin/console_base.html`).
+parts in the console's chrome (`admin/console_page.html`).
 
 A filter with a template of its own that is not written here is rendered by its template.
 """
