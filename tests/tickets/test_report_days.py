@@ -361,3 +361,24 @@ def test_a_second_run_adds_its_counts_to_the_cells_already_there(customer):
         (0, 2, 3600.0, 3600.0),
         (1, 2, 18000.0, 18000.0),
     ]
+
+
+def test_the_organisations_percentiles_picked_in_sql_are_those_of_all_the_cells(customer):
+    """Many values over whole months and the period's ends, settled or live: the buckets the
+    statement picks (time_ranks) give the very figures of merging every cell in Python."""
+    for index in range(60):
+        closed = index % 3 != 0  # a third stays live
+        TicketFactory(
+            requester=customer,
+            created_at=at(9 + index % 3, 1 + index % 27, 10),
+            status=Ticket.Status.CLOSED if closed else Ticket.Status.RESOLVED,
+            closed_at=at(11, 1, 10) if closed else None,
+            resolved_at=at(11, 1, 9),
+            first_response_time=timedelta(seconds=1000 + 3 * index),  # ~15 a bucket
+            resolution_time=timedelta(seconds=500 + 97 * index**2),
+        )
+    period = Filters(start=date(2026, 9, 10), end=date(2026, 11, 20))
+    raw = times.spreads(period)["organization"]
+    daily.settle(now=NOW)
+    assert time_buckets.whole_months(period) == (date(2026, 10, 1), date(2026, 11, 1))
+    assert times.spreads(period)["organization"] == raw
