@@ -1,6 +1,7 @@
 """The reports' daily totals of settled requests (filled by tickets.reports.daily)."""
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,8 +11,9 @@ class ReportCounts(models.Model):
     A row mixes two cohorts on purpose, as the reports count them: `filed` and the SLA
     counts are of the requests filed that day; `resolved` of those whose (final) solution
     was proposed that day. A closed request never changes again (a new question is a new
-    request), so a row, once written, stays true; several rows may hold the same key (one
-    per run of the job that settled some of its requests): readers sum them."""
+    request), so what a row counts stays true. One row a key: a run of the job adds its
+    counts to the row already there (an upsert on the table's unique key), so that the
+    table does not grow with the number of runs."""
 
     day = models.DateField(_("day"))
     filed = models.PositiveIntegerField(default=0)
@@ -38,6 +40,9 @@ class ReportDay(ReportCounts):
         verbose_name = _("report day")
         verbose_name_plural = _("report days")
         indexes = [models.Index(fields=["day"], name="reportday_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "priority", "type"], name="reportday_key")
+        ]
 
     def __str__(self):
         return f"{self.day} {self.priority} {self.type}"
@@ -58,6 +63,13 @@ class ReportOrganizationDay(ReportCounts):
         verbose_name = _("report organisation day")
         verbose_name_plural = _("report organisation days")
         indexes = [models.Index(fields=["day"], name="reportorgday_day")]
+        # The contract may be NULL, and NULLs never conflict in a unique index (SQLite has
+        # no NULLS NOT DISTINCT): the key is unique over the contract or 0, no real id.
+        constraints = [
+            models.UniqueConstraint(
+                "day", "organization", Coalesce("contract", 0), name="reportorgday_key"
+            )
+        ]
 
     def __str__(self):
         return f"{self.day} {self.organization_id} {self.contract_id}"
@@ -159,7 +171,7 @@ class ReportEngineerMonth(ReportBuckets):
 class ReportEngineerDay(models.Model):
     """The engineers' counts of settled requests by the local day of the history entry:
     requests assigned to them that day (each once a day), solutions they proposed, disputes
-    that followed their solution. As in the daily tables, readers sum several rows a key."""
+    that followed their solution. As in the daily tables, one row a key (runs add to it)."""
 
     day = models.DateField(_("day"))
     engineer = models.ForeignKey(
@@ -173,6 +185,7 @@ class ReportEngineerDay(models.Model):
         verbose_name = _("report engineer day")
         verbose_name_plural = _("report engineer days")
         indexes = [models.Index(fields=["day"], name="reportengday_day")]
+        constraints = [models.UniqueConstraint(fields=["day", "engineer"], name="reportengday_key")]
 
     def __str__(self):
         return f"{self.day} {self.engineer_id}"

@@ -11,12 +11,13 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from tests.factories import TicketFactory
+from tests.factories import ContractFactory, TicketFactory
 from tests.tickets.test_reports import NOW, PERIOD, at, build_history
 from tickets import jobs
 from tickets.models import (
     ReportDay,
     ReportDayState,
+    ReportEngineerDay,
     ReportEngineerMonth,
     ReportOrganizationDay,
     ReportRepeatAssignment,
@@ -85,12 +86,85 @@ def filed(table) -> int:
     return sum(table.objects.values_list("filed", flat=True))
 
 
+DAY_TABLES = {**daily.TABLES, ReportEngineerDay: ("engineer_id",)}
+
+
+def assert_one_row_a_key():
+    for table, keys in DAY_TABLES.items():
+        distinct = table.objects.values("day", *keys).distinct().count()
+        assert table.objects.count() == distinct, table
+
+
 def test_the_tables_are_coarse_one_row_a_day_per_key(history):
     daily.settle(now=NOW)
-    for table, keys in daily.TABLES.items():
-        distinct = table.objects.values("day", *keys).distinct().count()
-        assert table.objects.count() == distinct  # one run: one row per day and key
+    assert_one_row_a_key()
+    for keys in daily.TABLES.values():
         assert "organization_id" not in keys or "priority" not in keys
+
+
+def test_several_runs_keep_one_row_a_day_per_key(history):
+    raw, raw_engineers = figures(history), engineers_figures()
+    for now in (at(11, 5, 0), at(11, 12, 0), NOW, NOW + daily.SETTLE_LAG):
+        daily.settle(now=now)
+        assert_one_row_a_key()
+    assert figures(history) == raw
+    assert engineers_figures() == raw_engineers
+
+
+def test_a_second_run_adds_its_counts_to_the_day_rows_already_there(customer, agent, supervisor):
+    """Requests filed and solved on the same days, with the same key (the contract NULL or
+    not), closed on either side of the first run's watermark: the second run adds to the
+    first run's rows, which hold the sums of both."""
+    contract = ContractFactory(
+        organization=customer.organization, starts_on=date(2010, 1, 1), ends_on=date(2010, 12, 31)
+    )
+    for contract_or_none in (None, contract):
+        for closed_on in (10, 20):
+            ticket = TicketFactory(
+                requester=customer,
+                contract=contract_or_none,
+                assignee=agent,
+                priority=Ticket.Priority.NORMAL,
+                type=Ticket.Type.INCIDENT,
+                created_at=at(10, 5, 10),
+                status=Ticket.Status.CLOSED,
+                closed_at=at(10, closed_on, 10),
+                resolved_at=at(10, 6, 10),
+            )
+            # Assigned on the 14th, before and after the first watermark (23:50).
+            TicketEvent.objects.create(
+                ticket=ticket,
+                kind=TicketEvent.Kind.ASSIGNED,
+                actor=supervisor,
+                assigned_to=agent,
+                created_at=at(10, 14, 10) if closed_on == 10 else at(10, 14, 23, 55),
+            )
+    daily.settle(now=at(10, 15, 0))
+    assert ReportDay.objects.count() == 2  # filed on the 5th, resolved on the 6th
+    assert ReportOrganizationDay.objects.count() == 4  # the same, with and without contract
+    assert ReportEngineerDay.objects.count() == 1
+    daily.settle(now=at(10, 25, 0))
+
+    assert sorted(ReportDay.objects.values_list("day", "filed", "resolved")) == [
+        (date(2026, 10, 5), 4, 0),
+        (date(2026, 10, 6), 0, 4),
+    ]
+    assert sorted(
+        ReportOrganizationDay.objects.values_list("day", "contract_id", "filed", "resolved"),
+        key=str,
+    ) == sorted(
+        [
+            (date(2026, 10, 5), None, 2, 0),
+            (date(2026, 10, 5), contract.pk, 2, 0),
+            (date(2026, 10, 6), None, 0, 2),
+            (date(2026, 10, 6), contract.pk, 0, 2),
+        ],
+        key=str,
+    )
+    assert list(ReportEngineerDay.objects.values_list("day", "engineer_id", "taken")) == [
+        (date(2026, 10, 14), agent.pk, 4)
+    ]
+    assert_one_row_a_key()
 
 
 def test_the_sla_page_over_the_tables_takes_a_constant_number_of_queries(
@@ -287,3 +361,24 @@ def test_a_second_run_adds_its_counts_to_the_cells_already_there(customer):
         (0, 2, 3600.0, 3600.0),
         (1, 2, 18000.0, 18000.0),
     ]
+
+
+def test_the_organisations_percentiles_picked_in_sql_are_those_of_all_the_cells(customer):
+    """Many values over whole months and the period's ends, settled or live: the buckets the
+    statement picks (time_ranks) give the very figures of merging every cell in Python."""
+    for index in range(60):
+        closed = index % 3 != 0  # a third stays live
+        TicketFactory(
+            requester=customer,
+            created_at=at(9 + index % 3, 1 + index % 27, 10),
+            status=Ticket.Status.CLOSED if closed else Ticket.Status.RESOLVED,
+            closed_at=at(11, 1, 10) if closed else None,
+            resolved_at=at(11, 1, 9),
+            first_response_time=timedelta(seconds=1000 + 3 * index),  # ~15 a bucket
+            resolution_time=timedelta(seconds=500 + 97 * index**2),
+        )
+    period = Filters(start=date(2026, 9, 10), end=date(2026, 11, 20))
+    raw = times.spreads(period)["organization"]
+    daily.settle(now=NOW)
+    assert time_buckets.whole_months(period) == (date(2026, 10, 1), date(2026, 11, 1))
+    assert times.spreads(period)["organization"] == raw

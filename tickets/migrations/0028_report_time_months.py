@@ -5,6 +5,7 @@ They are created empty, as are the daily tables after this migration: the waterm
 so that the next run of the job "report days" (every 10 minutes, or `manage.py
 settle_report_days`) settles all history into every table at once; until then the pages
 count every request raw, with the same figures. Only the small report tables are written.
+The daily tables, emptied, get a unique key (one row a key: each run adds its counts to it).
 
 The reports' index of the requests not closed becomes a covering one (built concurrently on
 PostgreSQL, the old one then dropped concurrently): the pages read those requests from the
@@ -12,6 +13,7 @@ index alone. The migration is therefore not atomic.
 """
 
 import django.db.models.deletion
+import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
@@ -34,6 +36,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_api_tokens'),
+        ('sla', '0005_automatic_assignment'),
         ('tickets', '0027_ticket_search_document_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -108,6 +111,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'report engineer day',
                 'verbose_name_plural': 'report engineer days',
                 'indexes': [models.Index(fields=['day'], name='reportengday_day')],
+                'constraints': [models.UniqueConstraint(fields=('day', 'engineer'), name='reportengday_key')],
             },
         ),
         migrations.CreateModel(
@@ -126,6 +130,16 @@ class Migration(migrations.Migration):
         ),
     
         migrations.RunPython(resettle, migrations.RunPython.noop, atomic=True),
+        # One row a key in the daily tables (emptied just above): a run adds its counts to
+        # the row there. The contract may be NULL, which never conflicts: COALESCE to 0.
+        migrations.AddConstraint(
+            model_name='reportday',
+            constraint=models.UniqueConstraint(fields=('day', 'priority', 'type'), name='reportday_key'),
+        ),
+        migrations.AddConstraint(
+            model_name='reportorganizationday',
+            constraint=models.UniqueConstraint(models.F('day'), models.F('organization'), django.db.models.functions.comparison.Coalesce('contract', 0), name='reportorgday_key'),
+        ),
             AddIndexConcurrentlyOnPostgres(
             model_name="ticket",
             index=models.Index(

@@ -22,7 +22,8 @@ a late resolution only moves a request from live to settled once it is closed.
 10 minutes — moves the requests closed between the old and the new watermark into the
 tables with one INSERT … SELECT each, grouped by day and key, and moves the watermark, in one
 transaction under a row lock (safe to run twice or concurrently). The new watermark lags
-`now` by SETTLE_LAG so that a closing still being committed is not passed over. The first
+`now` by SETTLE_LAG so that a closing still being committed is not passed over. A day and
+key a run meets again adds to its row (one row a key, an upsert). The first
 run (or `manage.py settle_report_days`) settles all history in two statements. Today is
 live: the lifecycle writes nothing here.
 
@@ -53,6 +54,9 @@ TABLES = {  # table: its key (after the day)
     ReportDay: ("priority", "type"),
     ReportOrganizationDay: ("organization_id", "contract_id"),
 }
+# How each key column is named in the table's unique key (report_day's constraints): the
+# contract, which may be NULL, as COALESCE(contract, 0) — NULLs never conflict.
+CONFLICT = {"contract_id": "(COALESCE({}, 0))"}
 SUMS = (
     "filed",
     "resolved",
@@ -189,14 +193,21 @@ def _insert(tickets, model, keys) -> int:
     filed_sql, filed_params = _filed(tickets, keys).query.sql_with_params()
     resolved_sql, resolved_params = _resolved(tickets, keys).query.sql_with_params()
     table = quote(model._meta.db_table)
+    conflict = ", ".join(CONFLICT.get(key, "{}").format(quote(key)) for key in ("day", *keys))
     keys = ", ".join(quote(key) for key in ("day", *keys))
     sums = ", ".join(f"SUM({quote(name)})" for name in SUMS)
     columns = f"{keys}, " + ", ".join(quote(name) for name in SUMS)
-    # Only our own quoted names are interpolated; the values travel as parameters.
+    add = ", ".join(
+        f"{quote(name)} = {table}.{quote(name)} + EXCLUDED.{quote(name)}" for name in SUMS
+    )
+    # Only our own quoted names are interpolated; the values travel as parameters. A key
+    # already there (a day settled by an earlier run) takes the new counts in: one row a key,
+    # so that the table does not grow with the number of runs. (WHERE true: SQLite's parser
+    # needs a WHERE before an upsert's ON CONFLICT in INSERT … SELECT.)
     sql = (
         f"INSERT INTO {table} ({columns}) SELECT {keys}, {sums} FROM ("  # noqa: S608
         f"SELECT * FROM ({filed_sql}) f UNION ALL SELECT * FROM ({resolved_sql}) r"
-        f") u GROUP BY {keys}"
+        f") u WHERE true GROUP BY {keys} ON CONFLICT ({conflict}) DO UPDATE SET {add}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, (*filed_params, *resolved_params))

@@ -107,11 +107,16 @@ def settle(*, since, until) -> int:
     params = tuple(value for _sql, part_params in parts for value in part_params)
     columns = ", ".join(quote(c) for c in ("day", "engineer_id", *COUNTS))
     sums = ", ".join(f"SUM({quote(c)})" for c in COUNTS)
-    # Only our own quoted names are interpolated; the values travel as parameters.
+    table = quote(ReportEngineerDay._meta.db_table)
+    add = ", ".join(f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}" for c in COUNTS)
+    # Only our own quoted names are interpolated; the values travel as parameters. A day and
+    # engineer already there takes the new counts in (one row a key; WHERE true: SQLite's
+    # parser needs a WHERE before an upsert's ON CONFLICT in INSERT … SELECT).
     sql = (
-        f"INSERT INTO {quote(ReportEngineerDay._meta.db_table)} ({columns}) "  # noqa: S608
-        f"SELECT {quote('day')}, {quote('engineer')}, {sums} FROM ({union}) u "
-        f"GROUP BY {quote('day')}, {quote('engineer')}"
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT {quote('day')}, {quote('engineer')}, {sums} FROM ({union}) u WHERE true "
+        f"GROUP BY {quote('day')}, {quote('engineer')} "
+        f"ON CONFLICT ({quote('day')}, {quote('engineer_id')}) DO UPDATE SET {add}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

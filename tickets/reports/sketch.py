@@ -24,6 +24,7 @@ it has no GROUPING SETS, and it serves installations small enough to sort.
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connections, router
@@ -85,6 +86,40 @@ def spreads_by(
 def bucket_cells(queryset, *, fields, groupings) -> dict:
     """{grouping: {key: {field index: [(bucket, n, smallest, largest), ...]}}}, one query over
     a queryset or over the UNION ALL of a list of disjoint ones (each read on its own)."""
+    query = bucket_query(queryset, fields=fields, groupings=groupings)
+    with query.connection.cursor() as cursor:
+        cursor.execute(query.sql, query.params)
+        return query.cells(cursor.fetchall())
+
+
+@dataclass
+class BucketQuery:
+    """The bucketed pass's SQL (columns g, k0…, f, b, n, lo, hi; g the GROUPING mask) and
+    how to read its rows."""
+
+    connection: object
+    sql: str
+    params: tuple
+    keys: list
+    masks: dict  # GROUPING mask: (grouping name, positions of its keys among `keys`)
+
+    def mask_of(self, name: str) -> int:
+        return next(mask for mask, (grouping, _p) in self.masks.items() if grouping == name)
+
+    def cells(self, rows) -> dict:
+        cells: dict = {}
+        width = len(self.keys)
+        for mask, *row in rows:
+            name, positions = self.masks[mask]
+            key = tuple(row[position] for position in positions)
+            field, bucket, n, smallest, largest = row[width : width + 5]
+            per_field = cells.setdefault(name, {}).setdefault(key, {})
+            per_field.setdefault(field, []).append((bucket, n, smallest, largest))
+        return cells
+
+
+def bucket_query(queryset, *, fields, groupings) -> BucketQuery:
+    """The SQL of bucket_cells, to run alone or inside a larger statement."""
     querysets = queryset if isinstance(queryset, list | tuple) else [queryset]
     connection = connections[router.db_for_read(querysets[0].model)]
     keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))
@@ -111,22 +146,14 @@ def bucket_cells(queryset, *, fields, groupings) -> dict:
     grouping_expression = f"GROUPING({', '.join(key_columns)})" if keys else "0"
     # Only our own aliases, integers and the fixed bucket expression are interpolated.
     sql = (
-        f"SELECT {grouping_expression}, {''.join(c + ', ' for c in key_columns)}"  # noqa: S608
-        f"m.f, b.b, COUNT(*), MIN(m.s), MAX(m.s) "
+        f"SELECT {grouping_expression} AS g, "  # noqa: S608
+        f"{''.join(c + ', ' for c in key_columns)}"
+        f"m.f AS f, b.b AS b, COUNT(*) AS n, MIN(m.s) AS lo, MAX(m.s) AS hi "
         f"FROM ({inner_sql}) t CROSS JOIN LATERAL (VALUES {values}) AS m(f, s) "
         f"CROSS JOIN LATERAL (SELECT {BUCKET_SQL} AS b) AS b "
         f"WHERE m.s IS NOT NULL GROUP BY GROUPING SETS ({', '.join(sets)})"
     )
-    cells: dict = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for mask, *row in cursor.fetchall():
-            name, positions = masks[mask]
-            key = tuple(row[position] for position in positions)
-            field, bucket, n, smallest, largest = row[len(keys) :]
-            per_field = cells.setdefault(name, {}).setdefault(key, {})
-            per_field.setdefault(field, []).append((bucket, n, smallest, largest))
-    return cells
+    return BucketQuery(connection, sql, tuple(params), keys, masks)
 
 
 def spread_of(buckets: Sequence[tuple[int, int, float, float]]) -> Spread:
