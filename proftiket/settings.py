@@ -111,6 +111,16 @@ DATABASES = {
 # database restart) instead of failing the request on it.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_SERVER_SIDE_BINDING", default=True
+):
+    # Parameters sent apart from the query, and a query that a kept connection has run five
+    # times prepared, so PostgreSQL no longer plans it anew each time (Django turns preparing
+    # off unless told). Off behind PgBouncer in transaction mode, which breaks prepared
+    # statements: DATABASE_SERVER_SIDE_BINDING=false.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the django-q2 worker read while the other writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
