@@ -14,7 +14,8 @@ Each word is also looked for as a prefix of a word («мод» finds «моде�
 PostgreSQL's own parser splits it (`ge-0/0/1`, `client@beta.ru`). Besides the words:
 the request's number (`PT-1042` only that request; a bare `1042` also that one) and, for
 support staff, the organisations whose name and the people whose e-mail contain the text,
-looked up first in their small tables.
+looked up first in their small tables — and the messages of the request (all of them for
+support staff, see MessageMatch; the public ones within the customer's requests in the portal).
 
 Similar requests: the open requests a customer may open whose subject or description shares
 a word with a new subject (any of its words), ranked by full-text rank plus trigram word
@@ -36,7 +37,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection, connections
-from django.db.models import F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.db.models.expressions import Col, Expression
 
 from accounts.models import Organization, User
@@ -105,6 +106,62 @@ class StoredDocument(Expression):
         return Func(
             column, template="COALESCE(%(expressions)s, ''::tsvector)", output_field=_DOCUMENT_FIELD
         )
+
+
+class MessageMatch(Expression):
+    """Whether one of the request's messages (replies and internal notes) has the words.
+
+    `EXISTS (… OFFSET 0)`, checked for each request the walk reaches, through the messages'
+    index by request: the OFFSET keeps PostgreSQL from reading every matching message of the
+    whole table first (a hashed subplan: 50,000 messages for «модем» at 1M requests) when the
+    page needs the newest fifty requests. The text is computed as the index `comment_search_fts`
+    (tickets 0030) holds it; that index serves the rare words (`_rare_message_matches`).
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, query: SearchQuery, ticket_alias: str | None = None):
+        super().__init__()
+        self.query = query
+        self.ticket_alias = ticket_alias
+
+    def get_source_expressions(self):
+        return [self.query]
+
+    def set_source_expressions(self, expressions):
+        (self.query,) = expressions
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        resolved = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        resolved.ticket_alias = query.get_initial_alias()
+        return resolved
+
+    def relabeled_clone(self, change_map):
+        clone = super().relabeled_clone(change_map)
+        clone.ticket_alias = change_map.get(self.ticket_alias, self.ticket_alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        query_sql, params = compiler.compile(self.query)
+        ticket = compiler.quote_name(self.ticket_alias)
+        return (
+            "EXISTS (SELECT 1 FROM tickets_comment search_message"  # noqa: S608 (names are ours)
+            f" WHERE search_message.ticket_id = {ticket}.id AND {MESSAGE_DOCUMENT_SQL}"
+            f" @@ ({query_sql}) OFFSET 0)",
+            params,
+        )
+
+
+def message_document():
+    """The searchable text of a message, computed: what the index `comment_search_fts` holds."""
+    return SearchVector("body", config=CONFIG)
+
+
+# message_document() of the alias `search_message`, written out for MessageMatch.
+MESSAGE_DOCUMENT_SQL = "to_tsvector('russian'::regconfig, COALESCE(search_message.body, ''::text))"
 
 
 def words(text: str) -> list[str]:
@@ -194,7 +251,8 @@ def _matching_people_and_organisations(text: str) -> tuple[list[int], list[int]]
 
 
 def search_console(queryset: QuerySet, text: str) -> QuerySet:
-    """Support staff's search: number, words, organisation name, requester's e-mail."""
+    """Support staff's search: number, words (of the request or of any of its messages, internal
+    notes included), organisation name, requester's e-mail."""
     term = text.strip()
     number = parse_reference(term)
     if number and term.upper().startswith(REFERENCE_PREFIX):
@@ -211,11 +269,17 @@ def search_console(queryset: QuerySet, text: str) -> QuerySet:
         others |= Q(pk=number)
     if words_condition is None:
         return queryset.filter(others)
-    if _postgres() and not _common(base, words_condition | others):
+    if not _postgres():
+        messages = Comment.objects.filter(_sqlite_words(term, ("body",))).values("ticket_id")
+        return queryset.filter(words_condition | others | Q(pk__in=messages))
+    messages = MessageMatch(_fts_query(term))
+    if not _common(base, words_condition | others):
         rare = _rare_word_matches(term, using=base.db)
         if rare is not None:
-            return base.filter(Q(pk__in=rare) | others)
-    return queryset.filter(words_condition | others)
+            in_messages = _rare_word_matches(term, using=base.db, messages=True)
+            if in_messages is not None:
+                return base.filter(Q(pk__in=sorted({*rare, *in_messages})) | others)
+    return queryset.filter(words_condition | others | messages)
 
 
 def _common(queryset: QuerySet, condition: Q) -> bool:
@@ -261,17 +325,20 @@ def _newest_since(using: str):
     return since
 
 
-def _rare_word_matches(term: str, *, using: str) -> list[int] | None:
+def _rare_word_matches(term: str, *, using: str, messages: bool = False) -> list[int] | None:
     """The ids of the requests with the words of `term`, when at most RARE_MATCHES have them.
 
     Read through the GIN index alone by `tickets_ticket_search_ids` (tickets 0025), which
-    switches the planner's other ways off for its own statement only.
+    switches the planner's other ways off for its own statement only. With `messages`, the
+    requests of the messages that have them (at most RARE_MATCHES messages), by
+    `tickets_comment_search_ticket_ids` through `comment_search_fts` (tickets 0030).
     """
+    function = "tickets_comment_search_ticket_ids" if messages else "tickets_ticket_search_ids"
     query = _fts_query(term)
     plain = Ticket.objects.using(using).all().query
     sql, params = plain.get_compiler(using=using).compile(query.resolve_expression(plain))
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT tickets_ticket_search_ids({sql}, %s)", [*params, RARE_MATCHES + 1])
+        cursor.execute(f"SELECT {function}({sql}, %s)", [*params, RARE_MATCHES + 1])
         ids = cursor.fetchone()[0]
     return ids if len(ids) <= RARE_MATCHES else None
 
