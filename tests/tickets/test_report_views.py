@@ -15,6 +15,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from sla.models import Breach
@@ -446,3 +447,29 @@ class TestQueryCounts:
         varied_requests(50, **people)
         UserFactory(organization=customer_manager.organization, role=Role.CUSTOMER)
         assert self.count(client, MY_SLA, {}) == few <= self.MAX_QUERIES
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's prepared statements")
+def test_a_report_page_prepares_none_of_its_queries():
+    """A kept connection prepares a query run five times, and PostgreSQL may then plan it
+    once for any period (3.3 s instead of 0.9 s for the times page at 1M requests): the
+    report pages never prepare theirs, and the connection prepares as before afterwards."""
+    from tickets.reports import PAGES, build
+
+    TicketFactory()
+    connection.ensure_connection()
+    raw = connection.connection
+    saved = raw.prepare_threshold
+    raw.prepare_threshold = 0  # prepare every query from its first run
+    try:
+        filters = Filters(start=date(2024, 1, 1), end=date(2025, 12, 31))
+        for page in ("overview", "sla", "times", "engineers"):
+            build(PAGES[page], filters, now=timezone.now())
+        assert raw.prepare_threshold == 0
+        raw.prepare_threshold = None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        assert not [sql for sql in prepared if "tickets_" in sql]
+    finally:
+        raw.prepare_threshold = saved
