@@ -11,8 +11,8 @@ from datetime import date
 from functools import cache
 
 from django.db import connections, router
-from django.db.models.expressions import Col
 
+from proftiket import model_rows
 from sla.models import BusinessCalendar, Contract, PlanTarget, SupportPlan
 
 # The models whose columns make a row, in order, with their aliases in the statement. The
@@ -49,33 +49,8 @@ def _statement(alias: str) -> str:
 
 @cache
 def _readers(alias: str) -> list:
-    """Per model: (model, its first column, attnames, [(index, column, converters)]), built
-    once per database (the converters depend on the backend, not on the connection)."""
-    connection = connections[alias]
-    readers, start = [], 0
-    for model, part in _PARTS:
-        fields = model._meta.concrete_fields
-        converting = []
-        for index, field in enumerate(fields):
-            column = Col(part, field, field)
-            found = field.get_db_converters(connection) + connection.ops.get_db_converters(column)
-            if found:
-                converting.append((index, column, found))
-        readers.append((model, start, [f.attname for f in fields], converting))
-        start += len(fields)
-    return readers
-
-
-def _instance(connection, reader, row):
-    """The row's instance of one model (None for a target that is not there)."""
-    model, start, names, converting = reader
-    values = list(row[start : start + len(names)])
-    if values[0] is None:  # the primary key: a LEFT JOIN that found nothing
-        return None
-    for index, column, converters in converting:
-        for converter in converters:
-            values[index] = converter(values[index], column, connection)
-    return model.from_db(connection.alias, names, values)
+    """Per model, how to read its columns from a row; built once per database."""
+    return model_rows.readers(alias, _PARTS)
 
 
 def active_contract(organization_id: int, day: date) -> Contract | None:
@@ -88,10 +63,12 @@ def active_contract(organization_id: int, day: date) -> Contract | None:
     if not rows:
         return None
     contract_reader, plan_reader, calendar_reader, target_reader = _readers(connection.alias)
-    contract = _instance(connection, contract_reader, rows[0])
-    plan = _instance(connection, plan_reader, rows[0])
-    calendar = _instance(connection, calendar_reader, rows[0])
-    targets = [t for row in rows if (t := _instance(connection, target_reader, row)) is not None]
+    contract = model_rows.instance(connection, contract_reader, rows[0])
+    plan = model_rows.instance(connection, plan_reader, rows[0])
+    calendar = model_rows.instance(connection, calendar_reader, rows[0])
+    targets = [
+        t for row in rows if (t := model_rows.instance(connection, target_reader, row)) is not None
+    ]
     for target in targets:
         target.plan = plan
     plan.calendar = calendar

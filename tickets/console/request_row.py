@@ -15,9 +15,9 @@ each execution, and a seventh table doubled the planning time of the first state
 from functools import cache
 
 from django.db import connections, router
-from django.db.models.expressions import Col
 
 from accounts.models import Organization
+from proftiket import model_rows
 from sla.models import BusinessCalendar, Contract, PlanTarget, SupportPlan
 from tickets.models import Rating, Ticket
 
@@ -76,44 +76,14 @@ def _targets_statement(alias: str) -> str:
     )
 
 
-def _reader(alias: str, model, part: str, start: int) -> tuple:
-    """How to read one model's columns from a row: (model, first column, attnames,
-    [(index, column, converters)] for the fields that need converting)."""
-    connection = connections[alias]
-    fields = model._meta.concrete_fields
-    converting = []
-    for index, field in enumerate(fields):
-        column = Col(part, field, field)
-        found = field.get_db_converters(connection) + connection.ops.get_db_converters(column)
-        if found:
-            converting.append((index, column, found))
-    return model, start, [f.attname for f in fields], converting
-
-
 @cache
 def _request_readers(alias: str) -> list:
-    readers, start = [], 0
-    for model, part in _PARTS:
-        readers.append(_reader(alias, model, part, start))
-        start += len(model._meta.concrete_fields)
-    return readers
+    return model_rows.readers(alias, _PARTS)
 
 
 @cache
 def _targets_reader(alias: str) -> tuple:
-    return _reader(alias, PlanTarget, "", 0)
-
-
-def _instance(connection, reader, row):
-    """The row's instance of one model (None where a LEFT JOIN found nothing)."""
-    model, start, names, converting = reader
-    values = list(row[start : start + len(names)])
-    if values[0] is None:  # the primary key
-        return None
-    for index, column, converters in converting:
-        for converter in converters:
-            values[index] = converter(values[index], column, connection)
-    return model.from_db(connection.alias, names, values)
+    return model_rows.reader(alias, PlanTarget, "", 0)
 
 
 def _fetch(connection, sql: str, params: list) -> list:
@@ -126,7 +96,7 @@ def _set_targets(connection, plan: SupportPlan) -> None:
     """The plan's targets, where `plan.targets.all()` reads them (as prefetch_related would)."""
     reader = _targets_reader(connection.alias)
     rows = _fetch(connection, _targets_statement(connection.alias), [plan.pk])
-    targets = [_instance(connection, reader, row) for row in rows]
+    targets = [model_rows.instance(connection, reader, row) for row in rows]
     for target in targets:
         target.plan = plan
     prefetched = plan.targets.all()  # lazy, not run
@@ -146,7 +116,7 @@ def request_with_plan(object_id) -> Ticket | None:
         return None
     readers = _request_readers(connection.alias)
     ticket, organization, contract, plan, calendar, rating = (
-        _instance(connection, reader, rows[0]) for reader in readers
+        model_rows.instance(connection, reader, rows[0]) for reader in readers
     )
     ticket.organization = organization
     ticket.contract = contract
