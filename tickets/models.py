@@ -592,5 +592,6 @@ from tickets.report_day import (  # noqa: E402, F401
     ReportRepeatAssignment,
     ReportTimeMonth,
     ReportTimeOrganizationMonth,
+    ReportTimeOrganizationOctave,
 )
 from tickets.status_notice import StatusNotice  # noqa: E402, F401

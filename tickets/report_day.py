@@ -88,6 +88,14 @@ class ReportDayState(models.Model):
         return f"settled before {self.settled_before}"
 
 
+class Span(models.IntegerChoices):
+    """How many months a row of a table with spans counts, from its `month` on."""
+
+    MONTH = 1, _("month")
+    QUARTER = 3, _("quarter")
+    YEAR = 12, _("year")
+
+
 class ReportBuckets(models.Model):
     """Log-scale bucket counts of one business time (tickets.reports.sketch) per local month:
     how many settled requests had a time in the bucket, and the smallest and largest of them.
@@ -110,8 +118,10 @@ class ReportBuckets(models.Model):
 
 
 class ReportTimeMonth(ReportBuckets):
-    """The times of settled requests by the month they were filed in, priority and type."""
+    """The times of settled requests by priority, type and the month, quarter and year they
+    were filed in (one row per `span`, as in ReportTimeOrganizationMonth)."""
 
+    span = models.PositiveSmallIntegerField(choices=Span.choices, default=Span.MONTH)
     priority = models.PositiveSmallIntegerField()
     type = models.CharField(max_length=20)
 
@@ -120,17 +130,24 @@ class ReportTimeMonth(ReportBuckets):
         verbose_name_plural = _("report time months")
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "priority", "type", "field", "bucket"], name="reporttimemonth_key"
+                fields=["span", "month", "priority", "type", "field", "bucket"],
+                name="reporttimespan_key",
             )
         ]
 
     def __str__(self):
-        return f"{self.month} {self.priority} {self.type} {self.field} {self.bucket}"
+        return f"{self.span} {self.month} {self.priority} {self.type} {self.field} {self.bucket}"
 
 
 class ReportTimeOrganizationMonth(ReportBuckets):
-    """The times of settled requests by the month they were filed in and organisation."""
+    """The times of settled requests by organisation and the month, quarter and year they
+    were filed in: each request is counted in three rows, one per `span` (in months) starting
+    on `month` (the first day of the span). Two years of months are ~880k rows at 200
+    organisations, too many to sum on every page; the same two years as whole years and
+    quarters plus the months at the ends are a third of that (tickets.reports.time_buckets
+    .spans_covering)."""
 
+    span = models.PositiveSmallIntegerField(choices=Span.choices, default=Span.MONTH)
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -138,14 +155,48 @@ class ReportTimeOrganizationMonth(ReportBuckets):
     class Meta:
         verbose_name = _("report time organisation month")
         verbose_name_plural = _("report time organisation months")
+        # The span first: a page reads a few (span, month) pairs through this index. On
+        # PostgreSQL its index also includes the counts (migration 0031; SQLite has no
+        # INCLUDE), so that a page reads the buckets of an octave from the index alone.
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "organization", "field", "bucket"], name="reporttimeorgmonth_key"
+                fields=["span", "month", "organization", "field", "bucket"],
+                name="reporttimeorgspan_key",
             )
         ]
 
     def __str__(self):
-        return f"{self.month} {self.organization_id} {self.field} {self.bucket}"
+        return f"{self.span} {self.month} {self.organization_id} {self.field} {self.bucket}"
+
+
+class ReportTimeOrganizationOctave(models.Model):
+    """ReportTimeOrganizationMonth's counts summed over each octave (a doubling of the time:
+    16 buckets, tickets.reports.sketch), per span, month, organisation and time: ~12 rows
+    where the month table has ~90. A page finds in these which octaves hold the ranks of each
+    organisation's median and 90th percentile, and reads the buckets of those octaves only
+    (tickets.reports.time_ranks)."""
+
+    span = models.PositiveSmallIntegerField(choices=Span.choices)
+    month = models.DateField(_("month"))
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    field = models.PositiveSmallIntegerField(choices=ReportBuckets.Field.choices)
+    octave = models.SmallIntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("report time organisation octave")
+        verbose_name_plural = _("report time organisation octaves")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["span", "month", "organization", "field", "octave"],
+                name="reporttimeorgoctave_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.span} {self.month} {self.organization_id} {self.field} {self.octave}"
 
 
 class ReportEngineerMonth(ReportBuckets):

@@ -5,14 +5,17 @@ computed with nothing settled (all raw), then after the job settled the requests
 before a moment — in one run, in two runs, run twice — and must be the same.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from importlib import import_module
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core.management import call_command
+from django.db import connection
 
 from tests.factories import ContractFactory, TicketFactory
-from tests.tickets.test_reports import NOW, PERIOD, at, build_history
+from tests.tickets.test_reports import MSK, NOW, PERIOD, at, build_history
 from tickets import jobs
 from tickets.models import (
     ReportDay,
@@ -23,6 +26,7 @@ from tickets.models import (
     ReportRepeatAssignment,
     ReportTimeMonth,
     ReportTimeOrganizationMonth,
+    ReportTimeOrganizationOctave,
     Ticket,
     TicketEvent,
 )
@@ -338,7 +342,14 @@ def test_the_month_tables_keep_one_row_a_key_over_several_runs(history):
     daily.settle(now=NOW)
     assert times_figures(history) == raw
     for table, grain in time_buckets.TABLES.items():
-        keys = ("month", *grain.keys, "field", "bucket")
+        spanned = ("span",) if len(grain.spans) > 1 else ()
+        keys = (
+            *spanned,
+            "month",
+            *grain.keys,
+            "field",
+            grain.cell,
+        )
         assert table.objects.count() == table.objects.values(*keys).distinct().count()
 
 
@@ -357,10 +368,12 @@ def test_a_second_run_adds_its_counts_to_the_cells_already_there(customer):
     daily.settle(now=at(10, 25, 0))
     if not time_buckets.enabled():
         return
-    assert sorted(ReportTimeMonth.objects.values_list("field", "n", "smallest", "largest")) == [
-        (0, 2, 3600.0, 3600.0),
-        (1, 2, 18000.0, 18000.0),
-    ]
+    for span in (1, 3, 12):  # the month, and the quarter and year it is in
+        rows = ReportTimeMonth.objects.filter(span=span)
+        assert sorted(rows.values_list("field", "n", "smallest", "largest")) == [
+            (0, 2, 3600.0, 3600.0),
+            (1, 2, 18000.0, 18000.0),
+        ]
 
 
 def test_the_organisations_percentiles_picked_in_sql_are_those_of_all_the_cells(customer):
@@ -382,3 +395,224 @@ def test_the_organisations_percentiles_picked_in_sql_are_those_of_all_the_cells(
     daily.settle(now=NOW)
     assert time_buckets.whole_months(period) == (date(2026, 10, 1), date(2026, 11, 1))
     assert times.spreads(period)["organization"] == raw
+
+
+@pytest.mark.parametrize(
+    ("months", "covering"),
+    [
+        # Two years ending in November: a year, three quarters, two months.
+        (
+            (date(2025, 1, 1), date(2026, 12, 1)),
+            [(12, date(2025, 1, 1)), (3, date(2026, 1, 1)), (3, date(2026, 4, 1)),
+             (3, date(2026, 7, 1)), (1, date(2026, 10, 1)), (1, date(2026, 11, 1))],
+        ),
+        # Starting mid-quarter: months up to the quarter, then quarters, no whole year.
+        (
+            (date(2025, 12, 1), date(2026, 11, 1)),
+            [(1, date(2025, 12, 1)), (3, date(2026, 1, 1)), (3, date(2026, 4, 1)),
+             (3, date(2026, 7, 1)), (1, date(2026, 10, 1))],
+        ),
+        ((date(2026, 2, 1), date(2026, 3, 1)), [(1, date(2026, 2, 1))]),
+        ((date(2024, 1, 1), date(2026, 1, 1)), [(12, date(2024, 1, 1)), (12, date(2025, 1, 1))]),
+    ],
+)  # fmt: skip
+def test_the_whole_months_as_the_fewest_years_quarters_and_months(months, covering):
+    spans = (time_buckets.MONTH, time_buckets.QUARTER, time_buckets.YEAR)
+    assert time_buckets.spans_covering(months, spans) == covering
+    assert time_buckets.spans_covering(months, (time_buckets.MONTH,)) == [
+        (1, start) for start in _month_starts(*months)
+    ]
+
+
+def _month_starts(first, after):
+    while first < after:
+        yield first
+        first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+@pytest.mark.parametrize("first_month", range(1, 13))
+@pytest.mark.parametrize("length", [1, 2, 5, 11, 12, 13, 23, 24, 25, 37])
+def test_a_covering_is_every_month_once_each_span_aligned(first_month, length):
+    first = date(2024, first_month, 1)
+    after = first
+    for _ in range(length):
+        after = (after.replace(day=28) + timedelta(days=4)).replace(day=1)
+    spans = (time_buckets.MONTH, time_buckets.QUARTER, time_buckets.YEAR)
+    covering = time_buckets.spans_covering((first, after), spans)
+    covered = [
+        month for span, start in covering for month in _month_starts(start, _later(start, span))
+    ]
+    assert covered == list(_month_starts(first, after))
+    assert all((start.month - 1) % span == 0 for span, start in covering)
+    assert len(covering) <= 2 + 3 + length // 12 + 3 + 2
+
+
+def _later(start, months):
+    index = start.year * 12 + start.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def test_two_years_read_from_the_year_and_quarter_rows_give_the_figures_of_every_request(
+    customer, other_org_customer
+):
+    """Requests over two calendar years, settled or live: the by-organisation figures of a
+    two-year period, read from a whole year, quarters and months, are those of reading every
+    request raw; the overall ones too."""
+    for index in range(96):
+        closed = index % 4 != 0  # a quarter stays live
+        created = datetime(2024, 12, 1, 10, tzinfo=MSK) + timedelta(days=7.6 * index)
+        TicketFactory(
+            requester=customer if index % 2 else other_org_customer,
+            created_at=created,
+            status=Ticket.Status.CLOSED if closed else Ticket.Status.RESOLVED,
+            closed_at=created + timedelta(days=3) if closed else None,
+            resolved_at=created + timedelta(days=2),
+            first_response_time=timedelta(seconds=900 + 7 * index),
+            resolution_time=timedelta(seconds=400 + 61 * index**2),
+        )
+    period = Filters(start=date(2024, 12, 4), end=date(2026, 12, 3))
+    with time_machine.travel(datetime(2026, 12, 3, 12, tzinfo=MSK), tick=False):
+        raw = times.spreads(period)
+        daily.settle()
+        assert times.spreads(period) == raw
+    if not time_buckets.enabled():
+        return
+    assert time_buckets.spans_covering(time_buckets.whole_months(period), (1, 3, 12))[0] == (
+        12,
+        date(2025, 1, 1),
+    )
+    spans = set(ReportTimeOrganizationMonth.objects.values_list("span", flat=True))
+    assert spans == {1, 3, 12}
+    # Every span counts the same requests.
+    totals = {
+        span: sum(ReportTimeOrganizationMonth.objects.filter(span=span).values_list("n", flat=True))
+        for span in spans
+    }
+    assert len(set(totals.values())) == 1
+
+
+def test_the_migration_sums_the_quarters_years_and_octaves_the_job_writes(customer):
+    """0031 builds the quarter and year rows and the octaves from the month rows already
+    there: the same rows as the job writes for them."""
+    if not time_buckets.enabled():
+        pytest.skip("the tables are filled on PostgreSQL only")
+    for index in range(40):
+        created = datetime(2025, 1, 3, 10, tzinfo=MSK) + timedelta(days=11 * index)
+        TicketFactory(
+            requester=customer,
+            created_at=created,
+            status=Ticket.Status.CLOSED,
+            closed_at=created + timedelta(days=3),
+            resolved_at=created + timedelta(days=2),
+            first_response_time=timedelta(seconds=60 + 13 * index),
+            resolution_time=timedelta(seconds=3000 + 500 * index),
+        )
+    with time_machine.travel(datetime(2026, 12, 3, 12, tzinfo=MSK), tick=False):
+        daily.settle()
+    columns = ("span", "month", "organization_id", "field", "bucket", "n", "smallest", "largest")
+    octave_columns = ("span", "month", "organization_id", "field", "octave", "n")
+    extra = ("n", "smallest", "largest")
+    tables = {
+        ReportTimeMonth: ("span", "month", "priority", "type", "field", "bucket", *extra),
+        ReportTimeOrganizationMonth: columns,
+    }
+
+    def spans():
+        return {
+            table: sorted(table.objects.exclude(span=1).values_list(*names))
+            for table, names in tables.items()
+        }
+
+    def octaves():
+        return sorted(ReportTimeOrganizationOctave.objects.values_list(*octave_columns))
+
+    written, written_octaves = spans(), octaves()
+    assert all(written.values())
+    assert {row[0] for row in written_octaves} == {1, 3, 12}
+    for table in tables:
+        table.objects.exclude(span=1).delete()
+    ReportTimeOrganizationOctave.objects.all().delete()
+    migration = import_module("tickets.migrations.0031_report_time_spans")
+    with connection.schema_editor() as editor:
+        migration.sum_quarters_years_and_octaves(django_apps, editor)
+    assert spans() == written
+    assert octaves() == written_octaves
+
+
+def test_the_organisation_key_includes_the_counts_on_postgresql():
+    """The times page reads the buckets of an octave from the key's index alone (0031)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no INCLUDE")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'reporttimeorgspan_key'")
+        (definition,) = cursor.fetchone()
+    assert "(span, month, organization_id, field, bucket) INCLUDE (n, smallest, largest)" in (
+        definition
+    )
+
+
+def test_a_month_mostly_in_the_period_is_read_whole_less_its_days_outside(
+    customer, other_org_customer, monkeypatch
+):
+    """From the 4th of October: October is read from the tables whole, less its settled
+    requests of the 1st to the 3rd. The counts are exact; the percentiles within the
+    sketch's tolerance of the exact ones (a bucket keeps the whole month's ends)."""
+    for index in range(120):
+        created = datetime(2026, 10, 1, 9, tzinfo=MSK) + timedelta(hours=11 * index)
+        closed = index % 5 != 0
+        TicketFactory(
+            requester=customer if index % 3 else other_org_customer,
+            created_at=created,
+            status=Ticket.Status.CLOSED if closed else Ticket.Status.IN_PROGRESS,
+            closed_at=created + timedelta(days=2) if closed else None,
+            resolved_at=created + timedelta(days=1) if closed else None,
+            first_response_time=timedelta(seconds=600 + 41 * index),
+            resolution_time=timedelta(seconds=2000 + 37 * index**2) if closed else None,
+        )
+    period = Filters(start=date(2026, 10, 4), end=date(2026, 12, 3))
+    with time_machine.travel(datetime(2026, 12, 3, 12, tzinfo=MSK), tick=False):
+        daily.settle()
+        estimated = times.times_tables(period)
+        if time_buckets.enabled():
+            reading = time_buckets.trimmed_reading(
+                period,
+                dated="created_at",
+                live=daily.live_parts(daily.settled_before()),
+                settled=daily.settled(daily.settled_before()),
+            )
+            assert reading.months == (date(2026, 10, 1), date(2026, 12, 1))
+            assert len(reading.less) == 1
+            outside = Ticket.objects.filter(
+                reading.less[0], created_at__lt=datetime(2026, 10, 4, tzinfo=MSK)
+            )
+            assert outside.count() > 0  # something is subtracted
+        monkeypatch.setattr(time_buckets, "enabled", lambda model=None: False)
+        exact = times.times_tables(period)
+    for table, estimates in zip(exact, estimated, strict=True):
+        for row, estimate in zip(table.rows, estimates.rows, strict=True):
+            assert row[0] == estimate[0], table.name
+            for cell, value in zip(row[1:], estimate[1:], strict=True):
+                if isinstance(cell, int):
+                    assert cell == value, (table.name, row)
+                else:
+                    assert sketch.within_tolerance(value, cell), (table.name, row, estimate)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months", "ends"),
+    [
+        # From the 4th: the first month whole, less 3 days; the last (3 of 31 days) raw.
+        (date(2024, 12, 4), date(2026, 12, 3), (date(2024, 12, 1), date(2026, 12, 1)), 1),
+        # From the 20th of a 30-day month: its 11 days raw.
+        (date(2025, 11, 20), date(2026, 10, 31), (date(2025, 12, 1), date(2026, 11, 1)), 0),
+        # To the 28th: the last month whole, less its last 2 or 3 days.
+        (date(2026, 1, 1), date(2026, 11, 28), (date(2026, 1, 1), date(2026, 12, 1)), 1),
+        (date(2026, 1, 4), date(2026, 11, 28), (date(2026, 1, 1), date(2026, 12, 1)), 2),
+    ],
+)
+def test_which_end_months_are_read_whole(start, end, months, ends):
+    live, settled = daily.live_parts(NOW), daily.settled(NOW)
+    period = Filters(start=start, end=end)
+    reading = time_buckets.trimmed_reading(period, dated="created_at", live=live, settled=settled)
+    assert reading.months == months
+    assert len(reading.less) == ends

@@ -94,6 +94,11 @@ def live(watermark) -> Q:
     return ~Q(status=Ticket.Status.CLOSED) | Q(closed_at__gte=watermark)
 
 
+def settled(watermark) -> Q:
+    """Requests in the tables (the complement of `live`): closed before the watermark."""
+    return Q(status=Ticket.Status.CLOSED, closed_at__lt=watermark)
+
+
 def live_parts(watermark) -> list[Q]:
     """The live requests as disjoint parts, each read on its own through one index: the
     requests not closed (an index-only scan of ticket_report_open, a few per cent of them)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connections, router
-from django.db.models import F, QuerySet
+from django.db.models import F, IntegerField, QuerySet, Value
 
 from tickets.reports.stats import PERCENTILES, EpochSeconds, Spread, duration_spreads
 
@@ -118,18 +118,22 @@ class BucketQuery:
         return cells
 
 
-def bucket_query(queryset, *, fields, groupings) -> BucketQuery:
-    """The SQL of bucket_cells, to run alone or inside a larger statement."""
+def bucket_query(queryset, *, fields, groupings, less=()) -> BucketQuery:
+    """The SQL of bucket_cells, to run alone or inside a larger statement. The querysets of
+    `less` are subtracted: their cells count negatively, without smallest and largest
+    (None), for tickets.reports.time_buckets.trimmed_reading."""
     querysets = queryset if isinstance(queryset, list | tuple) else [queryset]
     connection = connections[router.db_for_read(querysets[0].model)]
     keys = list(dict.fromkeys(key for grouping in groupings.values() for key in grouping))
     aliases = {key: f"k{index}" for index, key in enumerate(keys)}
+    signs = [1] * len(querysets) + [-1] * len(less) if less else [None] * len(querysets)
     parts = [
         part.order_by().values(
             **{aliases[key]: F(key) for key in keys},
             **{f"v{index}": EpochSeconds(field) for index, field in enumerate(fields)},
+            **({} if sign is None else {"sg": Value(sign, output_field=IntegerField())}),
         )
-        for part in querysets
+        for part, sign in zip([*querysets, *less], signs, strict=True)
     ]
     inner = parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0]
     inner_sql, params = inner.query.sql_with_params()
@@ -144,11 +148,17 @@ def bucket_query(queryset, *, fields, groupings) -> BucketQuery:
         )
     key_columns = [f"t.{aliases[key]}" for key in keys]
     grouping_expression = f"GROUPING({', '.join(key_columns)})" if keys else "0"
+    aggregates = (
+        "SUM(t.sg) AS n, MIN(m.s) FILTER (WHERE t.sg > 0) AS lo, "
+        "MAX(m.s) FILTER (WHERE t.sg > 0) AS hi"
+        if less
+        else "COUNT(*) AS n, MIN(m.s) AS lo, MAX(m.s) AS hi"
+    )
     # Only our own aliases, integers and the fixed bucket expression are interpolated.
     sql = (
         f"SELECT {grouping_expression} AS g, "  # noqa: S608
         f"{''.join(c + ', ' for c in key_columns)}"
-        f"m.f AS f, b.b AS b, COUNT(*) AS n, MIN(m.s) AS lo, MAX(m.s) AS hi "
+        f"m.f AS f, b.b AS b, {aggregates} "
         f"FROM ({inner_sql}) t CROSS JOIN LATERAL (VALUES {values}) AS m(f, s) "
         f"CROSS JOIN LATERAL (SELECT {BUCKET_SQL} AS b) AS b "
         f"WHERE m.s IS NOT NULL GROUP BY GROUPING SETS ({', '.join(sets)})"

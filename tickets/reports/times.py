@@ -10,12 +10,12 @@ second of the exact value) summed from the month tables of the settled requests 
 bucketed pass over the others (tickets.reports.time_buckets).
 """
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
 from tickets import charts
-from tickets.models import ReportTimeMonth, ReportTimeOrganizationMonth, Ticket
+from tickets.models import ReportTimeMonth, Ticket
 from tickets.reports import daily, sketch, time_buckets, time_ranks
 from tickets.reports.common import Report, priority_label, type_label
 from tickets.reports.filters import Filters
@@ -57,6 +57,9 @@ def _cells(spreads: dict) -> tuple:
 
 GROUPINGS = {"overall": (), "priority": ("priority",), "type": ("type",)}
 BY_ORGANISATION = {"organization": ("organization_id",)}
+# The raw pass of the usual page groups by priority and type together (16 keys) and rolls the
+# overall, priority and type cells up from them here: two grouping sets instead of four.
+FINEST = {"priority_type": ("priority", "type")}
 
 
 def spreads(filters: Filters, *, by_organisation: bool = True) -> dict[str, dict]:
@@ -78,33 +81,39 @@ def spreads(filters: Filters, *, by_organisation: bool = True) -> dict[str, dict
     cells = time_buckets.Cells(groupings)
     parts, months = _raw_parts(filters, coarse)
     if months is not None and by_organisation and by_org is not None and by_org == coarse:
-        # The usual page: the organisations' percentiles picked in SQL (time_ranks).
+        # The usual page: the organisations' percentiles picked in SQL (time_ranks), the
+        # months at the ends read whole when they lie mostly in the period.
+        reading = time_buckets.trimmed_reading(
+            filters,
+            dated="created_at",
+            live=daily.live_parts(coarse),
+            settled=daily.settled(coarse),
+        )
+        everywhere = Ticket.objects.filter(filters.facets())
         raw_cells, organisations = time_ranks.cells_and_organisations(
-            [measured(filters).filter(part) for part in parts],
-            ReportTimeOrganizationMonth,
-            months=months,
+            [measured(filters).filter(part) for part in reading.parts],
+            months=reading.months,
             fields=FIELDS,
-            groupings=groupings,
+            groupings=FINEST | BY_ORGANISATION,
             ranked="organization",
+            less=[everywhere.filter(part) for part in reading.less],
         )
         cells = time_buckets.Cells(GROUPINGS)
         time_buckets.add_stored(
-            cells, ReportTimeMonth, months=months, facets=filters.facets(), groupings=GROUPINGS
+            cells,
+            ReportTimeMonth,
+            months=reading.months,
+            facets=filters.facets(),
+            groupings=GROUPINGS,
         )
-        cells.add_raw(raw_cells)
+        _add_rolled_up(cells, raw_cells.get("priority_type", {}))
         result = cells.spreads()
         result["overall"].setdefault((), {field: NONE for field in FIELDS})
         result["organization"] = organisations
         return result
+    # Here the organisations' figures, if wanted, are all raw: by_org is None (narrowed by
+    # priority or type) whenever the page above was not taken.
     if months is not None:
-        if by_organisation and by_org is not None:
-            time_buckets.add_stored(
-                cells,
-                ReportTimeOrganizationMonth,
-                months=months,
-                facets=Q(),
-                groupings=BY_ORGANISATION,
-            )
         time_buckets.add_stored(
             cells, ReportTimeMonth, months=months, facets=filters.facets(), groupings=GROUPINGS
         )
@@ -117,6 +126,18 @@ def spreads(filters: Filters, *, by_organisation: bool = True) -> dict[str, dict
     result = cells.spreads()
     result["overall"].setdefault((), {field: NONE for field in FIELDS})
     return result
+
+
+def _add_rolled_up(cells: time_buckets.Cells, by_priority_and_type: dict) -> None:
+    """The raw pass's (priority, type) cells into the overall, priority and type groupings."""
+    (finest,) = FINEST.values()
+    positions = {name: [finest.index(k) for k in grouping] for name, grouping in GROUPINGS.items()}
+    for key, per_field in by_priority_and_type.items():
+        keys = {name: tuple(key[p] for p in where) for name, where in positions.items()}
+        for field, buckets in per_field.items():
+            for bucket, n, smallest, largest in buckets:
+                for name, rolled in keys.items():
+                    cells.add(name, rolled, field, bucket, n, smallest, largest)
 
 
 def _raw_parts(filters: Filters, watermark):
