@@ -17,7 +17,6 @@ latest_ticket, log_in = journey.latest_ticket, journey.log_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-
 def _screenshot(page, name: str) -> None:
     """For a person to look at: only when SCREENSHOT_DIR says where (as test_workspace)."""
     if directory := os.environ.get("SCREENSHOT_DIR"):
