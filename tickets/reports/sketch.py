@@ -138,16 +138,10 @@ def bucket_query(queryset, *, fields, groupings, less=()) -> BucketQuery:
     inner = parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0]
     inner_sql, params = inner.query.sql_with_params()
     values = ", ".join(f"({index}, t.v{index})" for index in range(len(fields)))
-    sets, masks = [], {}
-    for name, grouping in groupings.items():
-        sets.append("(" + ", ".join([*(aliases[key] for key in grouping), "m.f", "b.b"]) + ")")
-        # GROUPING(k0, k1, …) has a 1 bit (leftmost first) for each key not grouped by.
-        masks[sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in grouping)] = (
-            name,
-            [keys.index(key) for key in grouping],
-        )
     key_columns = [f"t.{aliases[key]}" for key in keys]
-    grouping_expression = f"GROUPING({', '.join(key_columns)})" if keys else "0"
+    sets, masks, grouping_expression = grouping_sets(
+        keys, groupings, dict(zip(keys, key_columns, strict=True)), ("m.f", "b.b")
+    )
     aggregates = (
         "SUM(t.sg) AS n, MIN(m.s) FILTER (WHERE t.sg > 0) AS lo, "
         "MAX(m.s) FILTER (WHERE t.sg > 0) AS hi"
@@ -161,9 +155,25 @@ def bucket_query(queryset, *, fields, groupings, less=()) -> BucketQuery:
         f"m.f AS f, b.b AS b, {aggregates} "
         f"FROM ({inner_sql}) t CROSS JOIN LATERAL (VALUES {values}) AS m(f, s) "
         f"CROSS JOIN LATERAL (SELECT {BUCKET_SQL} AS b) AS b "
-        f"WHERE m.s IS NOT NULL GROUP BY GROUPING SETS ({', '.join(sets)})"
+        f"WHERE m.s IS NOT NULL GROUP BY GROUPING SETS ({sets})"
     )
     return BucketQuery(connection, sql, tuple(params), keys, masks)
+
+
+def grouping_sets(
+    keys: Sequence[str], groupings: Mapping[str, Sequence[str]], columns: Mapping, cell: tuple
+) -> tuple[str, dict, str]:
+    """For GROUP BY GROUPING SETS over `keys` (SQL `columns` by key) and the `cell` columns:
+    the sets' SQL, {GROUPING mask: (grouping name, positions of its keys among `keys`)} and
+    the GROUPING(…) expression that tells a row's grouping."""
+    sets, masks = [], {}
+    for name, grouping in groupings.items():
+        sets.append("(" + ", ".join([*(columns[key] for key in grouping), *cell]) + ")")
+        # GROUPING(k0, k1, …) has a 1 bit (leftmost first) for each key not grouped by.
+        mask = sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in grouping)
+        masks[mask] = (name, [keys.index(key) for key in grouping])
+    expression = f"GROUPING({', '.join(columns[key] for key in keys)})" if keys else "0"
+    return ", ".join(sets), masks, expression
 
 
 def spread_of(buckets: Sequence[tuple[int, int, float, float]]) -> Spread:

@@ -386,21 +386,15 @@ def add_stored(
     inner_sql, params = inner.query.sql_with_params()
     quote = connections[router.db_for_read(table)].ops.quote_name
     columns = {key: f"t.{quote(table._meta.get_field(key).column)}" for key in keys}
-    sets, names = [], {}
-    for name, grouping in groupings.items():
-        sets.append(
-            "(" + ", ".join([*(columns[key] for key in grouping), "t.field", "t.bucket"]) + ")"
-        )
-        # GROUPING(k0, k1, …) has a 1 bit (leftmost first) for each key not grouped by.
-        mask = sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in grouping)
-        names[mask] = (name, [keys.index(key) for key in grouping])
-    grouping_expression = f"GROUPING({', '.join(columns.values())})" if keys else "0"
+    sets, names, grouping_expression = sketch.grouping_sets(
+        keys, groupings, columns, ("t.field", "t.bucket")
+    )
     # Only our own quoted names, aliases and integers are interpolated.
     sql = (
         f"SELECT {grouping_expression}, "  # noqa: S608
         f"{''.join(columns[key] + ' AS ' + aliases[key] + ', ' for key in keys)}"
         "t.field, t.bucket, SUM(t.n), MIN(t.smallest), MAX(t.largest) "
-        f"FROM ({inner_sql}) t GROUP BY GROUPING SETS ({', '.join(sets)})"
+        f"FROM ({inner_sql}) t GROUP BY GROUPING SETS ({sets})"
     )
     with connections[router.db_for_read(table)].cursor() as cursor:
         cursor.execute(sql, params)
