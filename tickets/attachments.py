@@ -8,13 +8,14 @@ ATTACHMENT_IMAGE_MAX_PIXELS; otherwise it is stored as a download.
 
 import hashlib
 import warnings
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 from pathlib import PurePosixPath
 
 import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.db import connections, router
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,12 +258,10 @@ def check_quotas(uploads, *, uploader, ticket=None) -> None:
         _check_ticket_quota(ticket, count, size)
     if uploader.is_staff:
         return
-    used = Attachment.objects.filter(
-        uploaded_by=uploader, created_at__gt=timezone.now() - USER_DAY
-    ).aggregate(files=Count("pk"), size=Sum("size"))
+    used_files, used_bytes = _stored("uploaded_by", uploader.pk, since=timezone.now() - USER_DAY)
     if (
-        used["files"] + count > settings.ATTACHMENT_USER_DAILY_FILES
-        or (used["size"] or 0) + size > settings.ATTACHMENT_USER_DAILY_BYTES
+        used_files + count > settings.ATTACHMENT_USER_DAILY_FILES
+        or used_bytes + size > settings.ATTACHMENT_USER_DAILY_BYTES
     ):
         raise ValidationError(
             _(
@@ -278,27 +277,58 @@ def check_quotas(uploads, *, uploader, ticket=None) -> None:
 
 
 def _check_ticket_quota(ticket, count: int, size: int) -> None:
-    stored = ticket.attachments.aggregate(files=Count("pk"), size=Sum("size"))
+    stored_files, stored_bytes = _stored("ticket", ticket.pk)
     files_limit = settings.ATTACHMENT_MAX_FILES_PER_TICKET
-    if stored["files"] + count > files_limit:
+    if stored_files + count > files_limit:
         raise ValidationError(
             ngettext(
                 "A request can have at most %(limit)d file; %(count)d are attached already.",
                 "A request can have at most %(limit)d files; %(count)d are attached already.",
                 files_limit,
             )
-            % {"limit": files_limit, "count": stored["files"]},
+            % {"limit": files_limit, "count": stored_files},
             code="ticket_files",
         )
-    if (stored["size"] or 0) + size > settings.ATTACHMENT_MAX_BYTES_PER_TICKET:
+    if stored_bytes + size > settings.ATTACHMENT_MAX_BYTES_PER_TICKET:
         raise ValidationError(
             _("A request can carry at most %(limit)s of files; %(size)s are attached already.")
             % {
                 "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES_PER_TICKET),
-                "size": filesizeformat(stored["size"] or 0),
+                "size": filesizeformat(stored_bytes),
             },
             code="ticket_size",
         )
+
+
+def _stored(owner: str, owner_id: int, *, since: datetime | None = None) -> tuple[int, int]:
+    """How many files, and how many bytes, are stored for this request ("ticket") or from this
+    uploader ("uploaded_by"), created after `since` if given.
+
+    Asked on every upload. One statement whose text is built once per process: the ORM's
+    aggregate took ~0.8 ms of Python a call to build and compile, for a filing with a file
+    a tenth of its CPU. Each form reads one index (attachment_ticket,
+    attachment_uploader_created) and the rows it finds, at most a daily allowance's worth.
+    """
+    connection = connections[router.db_for_read(Attachment)]
+    params = [owner_id]
+    if since is not None:
+        params.append(connection.ops.adapt_datetimefield_value(since))
+    with connection.cursor() as cursor:
+        cursor.execute(_stored_statement(connection.alias, owner, since is not None), params)
+        files, size = cursor.fetchone()
+    return files, int(size)
+
+
+@cache
+def _stored_statement(alias: str, owner: str, with_since: bool) -> str:
+    q = connections[alias].ops.quote_name
+    meta = Attachment._meta
+    column = {name: q(meta.get_field(name).column) for name in (owner, "size", "created_at")}
+    sql = (
+        f"SELECT COUNT(*), COALESCE(SUM({column['size']}), 0) FROM {q(meta.db_table)}"  # noqa: S608  (model names only)
+        f" WHERE {column[owner]} = %s"
+    )
+    return sql + f" AND {column['created_at']} > %s" if with_since else sql
 
 
 def browser_checks() -> dict:

@@ -187,6 +187,26 @@ class TestQuotas:
             client.force_login(customer)
             assert post_reply(client, second, log("d.log"), log("e.log")).status_code == 302
 
+    def test_the_daily_limit_in_bytes_counts_the_last_24_hours(self, client, customer, settings):
+        settings.ATTACHMENT_USER_DAILY_BYTES = 25
+        ticket = TicketFactory(requester=customer)
+        day = dt.datetime(2027, 3, 2, 9, 0, tzinfo=dt.UTC)
+        with time_machine.travel(day, tick=False):
+            client.force_login(customer)
+            assert post_reply(client, ticket, log("a.log", size=20)).status_code == 302
+        with time_machine.travel(day + dt.timedelta(hours=23, minutes=59), tick=False):
+            client.force_login(customer)
+            response = post_reply(client, ticket, log("b.log", size=10))
+            assert response.status_code == 400
+            assert "сегодня вы уже приложили столько файлов" in response.content.decode().lower()
+            assert post_reply(client, ticket, log("b.log", size=5)).status_code == 302
+        with time_machine.travel(day + dt.timedelta(days=1, seconds=1), tick=False):
+            # The first 20 bytes left the window; the 5 of a minute ago are still in it.
+            client.force_login(customer)
+            assert post_reply(client, ticket, log("c.log", size=21)).status_code == 400
+            assert post_reply(client, ticket, log("c.log", size=20)).status_code == 302
+        assert ticket.attachments.count() == 3
+
     def test_support_staff_have_no_daily_limit(self, client, customer, agent, settings):
         settings.ATTACHMENT_USER_DAILY_FILES = 1
         ticket = TicketFactory(requester=customer)
