@@ -472,8 +472,8 @@ class Attachment(models.Model):
 
     def save(self, *args, **kwargs):
         if self._state.adding and self.file and not self.file._committed:
-            # Whatever code attaches an uploaded file: an image is shown inline only if it
-            # decodes within the pixel limit (tickets.attachments.served_content_type).
+            # Whatever code attaches an uploaded file: an image is shown inline only if it is
+            # within the pixel limit and whole (tickets.attachments.served_content_type).
             from tickets.attachments import served_content_type
 
             self.content_type = served_content_type(self.file.file, self.content_type)

@@ -90,3 +90,15 @@ def truncated_png() -> bytes:
     image.save(buffer, "PNG")
     data = buffer.getvalue()
     return data[: len(data) * 6 // 10]
+
+
+def damaged_png() -> bytes:
+    """A real 64×64 PNG, whole in length, with one byte of its pixel data changed on the way
+    (the chunk's checksum no longer matches)."""
+    image = Image.effect_noise((64, 64), 80).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    pixels = data.index(b"IDAT") + 4
+    data[pixels + 100] ^= 0xFF
+    return bytes(data)
