@@ -19,6 +19,14 @@ def image_bytes(fmt: str, size=(2, 2)) -> bytes:
     return buffer.getvalue()
 
 
+def mpo_bytes() -> bytes:
+    """A JPEG with a second image after the first (MPF), as phones write HDR photos."""
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (8, 8), (200, 30, 30)), Image.new("RGB", (8, 8), (0, 0, 0))
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    return buffer.getvalue()
+
+
 def zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -88,6 +96,15 @@ def truncated_png() -> bytes:
     image = Image.effect_noise((64, 64), 80).convert("RGB")
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
+    data = buffer.getvalue()
+    return data[: len(data) * 6 // 10]
+
+
+def truncated_jpeg() -> bytes:
+    """A real 128×128 photo-like JPEG cut off in the middle of its pixel data."""
+    image = Image.effect_noise((128, 128), 80).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG")
     data = buffer.getvalue()
     return data[: len(data) * 6 // 10]
 
