@@ -231,8 +231,9 @@ def multipart(fields, files, boundary: str) -> bytes:
 def png_screenshot(size: int = 200 * 1024, *, seed: int = 1) -> bytes:
     """A PNG shaped like a screenshot of a text-heavy page, 1366×768, of about `size` bytes:
     flat panels and lines of glyphs (a 66-glyph "font" of grey pixels), lines added until the
-    file reaches `size` (at most ~230 KB: a full page). Decoding it costs what decoding a real screenshot does (~1M pixels;
-    ~7 ms on these machines), unlike png_noise of the same weight (~70k pixels, ~0.1 ms)."""
+    file reaches `size` (at most ~230 KB: a full page). Decoding it costs what decoding a real
+    screenshot does (~1M pixels; ~7 ms on these machines), unlike png_noise of the same weight
+    (~70k pixels, ~0.1 ms)."""
     import io
     import random
 
