@@ -91,31 +91,29 @@ def png_declaring(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b""))  # fmt: skip
 
 
+def photo_bytes(fmt: str, side: int) -> bytes:
+    """A real photo-like image (noise, which compresses poorly) of side×side pixels."""
+    buffer = io.BytesIO()
+    Image.effect_noise((side, side), 80).convert("RGB").save(buffer, fmt)
+    return buffer.getvalue()
+
+
 def truncated_png() -> bytes:
     """A real 64×64 photo-like PNG cut off in the middle of its pixel data."""
-    image = Image.effect_noise((64, 64), 80).convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    data = buffer.getvalue()
+    data = photo_bytes("PNG", 64)
     return data[: len(data) * 6 // 10]
 
 
 def truncated_jpeg() -> bytes:
     """A real 128×128 photo-like JPEG cut off in the middle of its pixel data."""
-    image = Image.effect_noise((128, 128), 80).convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG")
-    data = buffer.getvalue()
+    data = photo_bytes("JPEG", 128)
     return data[: len(data) * 6 // 10]
 
 
 def damaged_png() -> bytes:
     """A real 64×64 PNG, whole in length, with one byte of its pixel data changed on the way
     (the chunk's checksum no longer matches)."""
-    image = Image.effect_noise((64, 64), 80).convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    data = bytearray(buffer.getvalue())
+    data = bytearray(photo_bytes("PNG", 64))
     pixels = data.index(b"IDAT") + 4
     data[pixels + 100] ^= 0xFF
     return bytes(data)
